@@ -1,0 +1,203 @@
+/**
+ * The running agent: opens its state, loads its keys, and runs the poll loop with the order
+ * runner beside it. Everything from outside (clock, randomness, fetch, this machine's facts,
+ * systemd) arrives in `deps`, so tests run the real agent against a fake clock and a local CC.
+ * @module
+ */
+import type { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { createCentralClient } from "../central/client.ts";
+import { CredentialHolder } from "../central/credentials.ts";
+import { completeOrder } from "../central/orders-api.ts";
+import type { MachineFacts } from "../central/checkin.ts";
+import type { Config } from "../config/schema.ts";
+import { createEnvelopeKeys, loadOrCreateSigningKey, type SigningKey } from "../identity/index.ts";
+import { TargetInventory } from "../inventory/targets.ts";
+import type { Logger } from "../log/logger.ts";
+import type { SecretRegistry } from "../log/secrets.ts";
+import { startPollLoop } from "../loop/poll-loop.ts";
+import { controlHandlers } from "../orders/handlers/control.ts";
+import { createOrderRunner } from "../orders/runner.ts";
+import { createAgentState, createCheckinLog, createOrderStore, openDatabase } from "../store/index.ts";
+import type { Clock } from "../time/clock.ts";
+import type { Random } from "../time/random.ts";
+import { createCheckinCycle, type Directives } from "./checkin-cycle.ts";
+
+export interface AgentDeps {
+  config: Config;
+  log: Logger;
+  secrets: SecretRegistry;
+  clock: Clock;
+  random: Random;
+  fetch?: typeof fetch;
+  agentVersion: string;
+  machineFacts: () => MachineFacts;
+  daemonHealth: (facts: MachineFacts, queueDepths: Record<string, number>) => Record<string, unknown>;
+  hardwareId?: string;
+  /** Persists a rotated API key (the config rewrite); errors are logged, the key stays in use. */
+  persistApiKey: (apiKey: string) => void;
+  /** Progress pings for the service manager's watchdog. */
+  onProgress?: () => void;
+  /** Longest single sleep of the loop (watchdog granularity). */
+  sliceMs?: number;
+}
+
+export const KEY_FILES = { identity: join("keys", "identity.key"), evidence: join("keys", "evidence.key") } as const;
+
+/** Loads (creating on first start) both signing keys from the state dir. */
+export function loadKeys(stateDir: string, random: Random): { identity: SigningKey; evidence: SigningKey; created: string[] } {
+  const identity = loadOrCreateSigningKey(join(stateDir, KEY_FILES.identity), { random });
+  const evidence = loadOrCreateSigningKey(join(stateDir, KEY_FILES.evidence), { random });
+  const created = [identity.created && "identity", evidence.created && "evidence"].filter(Boolean) as string[];
+  return { identity: identity.key, evidence: evidence.key, created };
+}
+
+export interface RunningAgent {
+  /** Resolves with the reason the agent stopped. */
+  done: Promise<"stopped" | "restart">;
+  stop(): Promise<void>;
+  /** Runs a check-in now. */
+  wake(): void;
+  db: Database;
+  credentials: CredentialHolder;
+  inventory: TargetInventory;
+  directives(): Directives | undefined;
+}
+
+export function startAgent(deps: AgentDeps): RunningAgent {
+  const { config, log, clock, random } = deps;
+  const db = openDatabase(config.stateDir);
+  const state = createAgentState(db, () => clock.now());
+  const keys = loadKeys(config.stateDir, random);
+  for (const k of keys.created) log.info("created signing key", { key: k, state_dir: config.stateDir });
+  const envelopeKeys = createEnvelopeKeys({ random });
+  const credentials = new CredentialHolder(config.apiKey, deps.secrets);
+  credentials.onChange((key, source) => {
+    try {
+      deps.persistApiKey(key);
+      log.info("new API key written to the config file", { source, file: config.file });
+    } catch (err) {
+      log.error("new API key could not be written to the config file; it is used from memory", { source, error: err });
+    }
+  });
+  const client = createCentralClient({
+    endpoint: config.apiEndpoint,
+    credentials,
+    identityKey: keys.identity,
+    clock,
+    random,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(config.tlsPinHash ? { tlsPinHash: config.tlsPinHash } : {}),
+    userAgent: `compliance-agent/${deps.agentVersion}`,
+  });
+  const inventory = new TargetInventory(deps.secrets);
+  const orderStore = createOrderStore(db);
+  const stopCtl = new AbortController();
+  let stopReason: "stopped" | "restart" = "stopped";
+  let directives: Directives | undefined;
+  let loop: ReturnType<typeof startPollLoop> | undefined;
+
+  const orders = createOrderRunner({
+    store: orderStore,
+    clock,
+    log: log.child({ component: "orders" }),
+    agentVersion: deps.agentVersion,
+    report: (orderId, completion) => completeOrder(client, orderId, completion),
+    context: () => ({
+      serverKeys: state.get("serverPublicKeys") ?? [],
+      applianceId: state.get("applianceId"),
+      defaultTtlSeconds: config.orderTtlSeconds,
+    }),
+    handlers: controlHandlers({
+      state,
+      now: () => clock.now(),
+      requestCheckin: () => loop?.wake(),
+      requestRestart: (reason) => {
+        log.info("restart requested", { reason });
+        stopReason = "restart";
+        // Let the completion reach CC first; the service manager starts us again.
+        void orders
+          .idle()
+          .then(() => orders.reportPending())
+          .finally(() => stopCtl.abort(new Error(reason)));
+      },
+    }),
+  });
+  orders.recoverInterrupted();
+
+  const queueDepths = () => {
+    const c = orderStore.countByState();
+    return { orders_running: c.running, orders_queued: orders.queued(), orders_unreported: orderStore.unreported(1000).length };
+  };
+  const cycle = createCheckinCycle({
+    siteId: config.siteId,
+    agentVersion: deps.agentVersion,
+    client,
+    credentials,
+    identityKey: keys.identity,
+    evidenceKey: keys.evidence,
+    envelopeKeys,
+    inventory,
+    orders,
+    state,
+    checkinLog: createCheckinLog(db),
+    clock,
+    log: log.child({ component: "checkin" }),
+    machineFacts: deps.machineFacts,
+    daemonHealth: (facts) => {
+      const depths = queueDepths();
+      state.set("queueDepths", depths);
+      return deps.daemonHealth(facts, depths);
+    },
+    ...(deps.hardwareId ? { hardwareId: deps.hardwareId } : {}),
+    maxSkewMs: config.ntpMaxSkewMs,
+    onDirectives: (d) => {
+      directives = d;
+    },
+  });
+
+  state.set("agentVersion", deps.agentVersion);
+  state.set("startedAt", clock.now());
+  log.info("agent started", {
+    version: deps.agentVersion,
+    site_id: config.siteId,
+    endpoint: config.apiEndpoint,
+    state_dir: config.stateDir,
+    poll_interval_s: config.pollIntervalSeconds,
+    healing_enabled: config.healingEnabled,
+    dry_run: config.healingDryRun,
+    identity_fingerprint: keys.identity.fingerprint,
+    evidence_fingerprint: keys.evidence.fingerprint,
+  });
+
+  loop = startPollLoop({
+    cycle,
+    intervalMs: config.pollIntervalSeconds * 1000,
+    clock,
+    random,
+    signal: stopCtl.signal,
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.sliceMs ? { sliceMs: deps.sliceMs } : {}),
+    onWait: (ms, r) => log.debug("next check-in", { in_ms: ms, last_ok: r.ok }),
+  });
+
+  const done = loop.done.then(async () => {
+    await orders.stop();
+    db.close();
+    log.info("agent stopped", { reason: stopReason });
+    return stopReason;
+  });
+
+  return {
+    done,
+    async stop() {
+      stopCtl.abort(new Error("stop requested"));
+      await done;
+    },
+    wake: () => loop?.wake(),
+    db,
+    credentials,
+    inventory,
+    directives: () => directives,
+  };
+}

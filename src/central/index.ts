@@ -1,0 +1,13 @@
+export { createCentralClient } from "./client.ts";
+export type { CallOptions, CentralClient, CentralClientOptions } from "./client.ts";
+export { CredentialHolder } from "./credentials.ts";
+export { CentralError } from "./errors.ts";
+export type { CentralErrorKind } from "./errors.ts";
+export { buildCheckinRequest, sendCheckin, CHECKIN_PATH } from "./checkin.ts";
+export type { CheckinInputs, CheckinResult, MachineFacts } from "./checkin.ts";
+export { parseCheckinAnswer, parseTargets, CheckinResponseError } from "./checkin-response.ts";
+export type { CheckinAnswer, CredentialEnvelope } from "./checkin-response.ts";
+export { requestRekey, REKEY_PATH } from "./rekey.ts";
+export { fetchFleetOrders, completeOrder } from "./orders-api.ts";
+export type { OrderCompletion } from "./orders-api.ts";
+export { pinnedServerIdentity, spkiSha256 } from "./tls-pin.ts";

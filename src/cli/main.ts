@@ -1,0 +1,64 @@
+#!/usr/bin/env bun
+/**
+ * Entry point of the `compliance-agent` executable: dispatches to a subcommand and turns its
+ * result or failure into an exit status.
+ * @module
+ */
+import { AGENT_VERSION } from "../version.ts";
+import { UsageError } from "./args.ts";
+import { exitCodeFor, printError } from "./errors.ts";
+import { EXIT } from "./exit-codes.ts";
+
+const HELP = `Usage: compliance-agent <command> [options]
+
+The on-site compliance agent: checks in to Central Command, watches the practice's machines,
+heals drift and keeps signed evidence.
+
+Commands:
+  run        run the agent (the service's main job)
+  status     show what the agent knows: provisioning, last check-in, targets, queues
+  selftest   check that this installation can run, without contacting anyone
+  version    print the version
+
+Run 'compliance-agent <command> --help' for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./run.ts")).runCommand,
+  status: async () => (await import("./status.ts")).statusCommand,
+  selftest: async () => (await import("./selftest.ts")).selftestCommand,
+  version: async () => async (argv) => {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log("Usage: compliance-agent version [--json]\n\nPrints the agent's version.");
+    } else if (argv.includes("--json")) {
+      console.log(JSON.stringify({ name: "compliance-agent", version: AGENT_VERSION, bun: Bun.version }));
+    } else {
+      console.log(`compliance-agent ${AGENT_VERSION}`);
+    }
+    return EXIT.ok;
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(HELP);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version" || name === "-V") return main(["version"]);
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`compliance-agent: unknown command "${name}"\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    printError(err);
+    if (err instanceof UsageError) process.stderr.write(`Run 'compliance-agent ${name} --help' for usage.\n`);
+    return exitCodeFor(err);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

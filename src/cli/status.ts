@@ -1,0 +1,138 @@
+/**
+ * `compliance-agent status`: what the agent knows, read from its database without disturbing
+ * a running agent — provisioned?, last check-in and its result, targets, queues.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../config/index.ts";
+import { KEY_FILES } from "../agent/agent.ts";
+import { createAgentState, createCheckinLog, createOrderStore, openDatabase } from "../store/index.ts";
+import { configPath, parse } from "./args.ts";
+import { EXIT } from "./exit-codes.ts";
+
+export const STATUS_HELP = `Usage: compliance-agent status [--config FILE | --state-dir DIR] [--json]
+
+Shows what the agent knows: whether it is provisioned, its last check-in and the result,
+how many targets Central Command assigned, and the depth of its queues.
+
+Options:
+  -c, --config FILE     configuration file (its state_dir is read)
+  --state-dir DIR       read this state directory directly
+  --json                print one JSON object instead of text
+  -h, --help            show this help`;
+
+export interface StatusReport {
+  provisioned: boolean;
+  site_id?: string;
+  appliance_id?: string;
+  agent_version?: string;
+  state_dir: string;
+  keys: { identity: boolean; evidence: boolean };
+  last_checkin?: { at: string; ok: boolean; http_status?: number; error?: string; skew_ms?: number };
+  last_successful_checkin?: string;
+  checkins_recorded: number;
+  targets: { windows: number; linux: number };
+  orders: Record<string, number>;
+  queue_depths: Record<string, number>;
+  healing_override?: { enabled: boolean; reason: string; at: string };
+}
+
+export function readStatus(stateDir: string, siteId?: string): StatusReport {
+  const keys = {
+    identity: existsSync(join(stateDir, KEY_FILES.identity)),
+    evidence: existsSync(join(stateDir, KEY_FILES.evidence)),
+  };
+  const base: StatusReport = {
+    provisioned: false,
+    ...(siteId ? { site_id: siteId } : {}),
+    state_dir: stateDir,
+    keys,
+    checkins_recorded: 0,
+    targets: { windows: 0, linux: 0 },
+    orders: {},
+    queue_depths: {},
+  };
+  if (!existsSync(join(stateDir, "agent.db"))) return base;
+  const db = openDatabase(stateDir, { readonly: true });
+  try {
+    const state = createAgentState(db);
+    const last = state.get("lastCheckin");
+    const okAt = state.get("lastCheckinOkAt");
+    const override = state.get("healingOverride");
+    const applianceId = state.get("applianceId");
+    return {
+      ...base,
+      provisioned: applianceId !== undefined && okAt !== undefined,
+      ...(applianceId ? { appliance_id: applianceId } : {}),
+      ...(state.get("agentVersion") ? { agent_version: state.get("agentVersion") } : {}),
+      ...(last
+        ? {
+            last_checkin: {
+              at: new Date(last.at).toISOString(),
+              ok: last.ok,
+              ...(last.httpStatus !== undefined ? { http_status: last.httpStatus } : {}),
+              ...(last.error ? { error: last.error } : {}),
+              ...(last.skewMs !== undefined ? { skew_ms: last.skewMs } : {}),
+            },
+          }
+        : {}),
+      ...(okAt ? { last_successful_checkin: new Date(okAt).toISOString() } : {}),
+      checkins_recorded: createCheckinLog(db).count(),
+      targets: state.get("targetCounts") ?? { windows: 0, linux: 0 },
+      orders: createOrderStore(db).countByState(),
+      queue_depths: state.get("queueDepths") ?? {},
+      ...(override ? { healing_override: { ...override, at: new Date(override.at).toISOString() } } : {}),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export function formatStatus(s: StatusReport): string {
+  const lines = [
+    `provisioned:      ${s.provisioned ? "yes" : "no"}${s.appliance_id ? ` (${s.appliance_id})` : ""}`,
+    `site:             ${s.site_id ?? "-"}`,
+    `agent version:    ${s.agent_version ?? "-"}`,
+    `state dir:        ${s.state_dir}`,
+    `keys:             identity ${s.keys.identity ? "present" : "absent"}, evidence ${s.keys.evidence ? "present" : "absent"}`,
+    `last check-in:    ${
+      s.last_checkin
+        ? `${s.last_checkin.at} ${s.last_checkin.ok ? "ok" : "FAILED"}${s.last_checkin.http_status ? ` (HTTP ${s.last_checkin.http_status})` : ""}${
+            s.last_checkin.error ? `: ${s.last_checkin.error}` : ""
+          }`
+        : "never"
+    }`,
+    `last success:     ${s.last_successful_checkin ?? "never"}`,
+    `clock skew:       ${s.last_checkin?.skew_ms !== undefined ? `${s.last_checkin.skew_ms} ms` : "-"}`,
+    `targets:          ${s.targets.windows} windows, ${s.targets.linux} linux`,
+    `orders:           ${Object.entries(s.orders).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+    `queues:           ${Object.entries(s.queue_depths).map(([k, v]) => `${k} ${v}`).join(", ") || "-"}`,
+  ];
+  if (s.healing_override) {
+    lines.push(`healing:          ${s.healing_override.enabled ? "enabled" : "DISABLED"} by order at ${s.healing_override.at}${s.healing_override.reason ? `: ${s.healing_override.reason}` : ""}`);
+  }
+  return lines.join("\n");
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    config: { type: "string", short: "c" },
+    "state-dir": { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(STATUS_HELP);
+    return EXIT.ok;
+  }
+  let stateDir = values["state-dir"] as string | undefined;
+  let siteId: string | undefined;
+  if (!stateDir) {
+    const { config } = loadConfig(configPath(values.config));
+    stateDir = config.stateDir;
+    siteId = config.siteId;
+  }
+  const report = readStatus(stateDir, siteId);
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+  return EXIT.ok;
+}

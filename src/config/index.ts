@@ -1,0 +1,12 @@
+export { loadConfig } from "./load.ts";
+export type { LoadConfigOptions } from "./load.ts";
+export type { LoadedConfig } from "./validate.ts";
+export { rewriteConfigValue } from "./rewrite.ts";
+export { ConfigError } from "./errors.ts";
+export type { ConfigErrorOptions } from "./errors.ts";
+export { CONFIG_KEYS, DEFAULT_API_ENDPOINT, REQUIRED_KEYS, expectedFor } from "./schema.ts";
+export type { Config, ConfigKey } from "./schema.ts";
+export { ENV_OVERRIDES } from "./env.ts";
+export { LEGACY_KEYS } from "./legacy-keys.ts";
+export { parseMaintenanceWindow } from "./maintenance-window.ts";
+export type { MaintenanceWindow } from "./maintenance-window.ts";

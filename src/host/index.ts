@@ -1,0 +1,13 @@
+export { collectHostFacts } from "./host-facts.ts";
+export type { HostFacts, CollectHostFactsOptions } from "./host-facts.ts";
+export { HostFactsError } from "./errors.ts";
+export { selectPrimaryMac, physicalMacAddresses } from "./primary-mac.ts";
+export type { NetInterfaceEntry } from "./primary-mac.ts";
+export { selectIpv4Addresses } from "./ip-addresses.ts";
+export type { NetworkInterfaces } from "./ip-addresses.ts";
+export { parseOsRelease } from "./os-release.ts";
+export { parseProcUptime } from "./proc-uptime.ts";
+export { decideBootSource, rootFsTypeFromMounts } from "./boot-source.ts";
+export type { BootSource, BootEvidence } from "./boot-source.ts";
+export { daemonHealth, measureDaemonHealth } from "./daemon-health.ts";
+export type { DaemonHealth, DaemonHealthInput } from "./daemon-health.ts";

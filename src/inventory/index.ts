@@ -1,0 +1,2 @@
+export { TargetInventory } from "./targets.ts";
+export type { LinuxTarget, TargetSet, WindowsRole, WindowsTarget } from "./targets.ts";

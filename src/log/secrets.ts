@@ -1,0 +1,41 @@
+/**
+ * The set of secret values alive in this process (API key, target passwords, private keys).
+ * Anything that leaves the process as text (logs, reports, evidence) is passed through
+ * `redact`, so a secret that slips into a message or a remote error is still never printed.
+ * @module
+ */
+
+const MIN_SECRET_LENGTH = 4;
+
+/** Secret values to scrub from outgoing text. */
+export class SecretRegistry {
+  #values = new Set<string>();
+
+  /** Remembers `value` as secret; short or empty values are ignored (they would redact noise). */
+  add(value: string | undefined | null): void {
+    if (typeof value === "string" && value.length >= MIN_SECRET_LENGTH) this.#values.add(value);
+  }
+
+  /** Forgets `value`, e.g. after a credential was revoked and the text can no longer contain it. */
+  delete(value: string | undefined | null): void {
+    if (typeof value === "string") this.#values.delete(value);
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** Replaces every occurrence of a known secret in `text`, also in its JSON-escaped form. */
+  redact(text: string): string {
+    let out = text;
+    for (const value of this.#values) {
+      if (out.includes(value)) out = out.split(value).join("[redacted]");
+      const escaped = JSON.stringify(value).slice(1, -1);
+      if (escaped !== value && out.includes(escaped)) out = out.split(escaped).join("[redacted]");
+    }
+    return out;
+  }
+}
+
+/** Field names whose values are never logged, whatever they hold. */
+export const SECRET_FIELD = /pass(word|wd|phrase)?$|secret|api_?key|private_?key|token|authori[sz]ation|credential|^password/i;

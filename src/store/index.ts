@@ -1,0 +1,10 @@
+export { openDatabase, migrate, StoreError, DATABASE_FILE, SCHEMA_VERSION } from "./open.ts";
+export { ensureStateDir, StateDirError } from "./state-dir.ts";
+export { createAgentState } from "./agent-state.ts";
+export type { AgentState, AgentStateFields, StateKey } from "./agent-state.ts";
+export { createCheckinLog } from "./checkin-log.ts";
+export type { CheckinLog, CheckinLogEntry } from "./checkin-log.ts";
+export { createOrderStore } from "./order-store.ts";
+export type { OrderRecord, OrderState, OrderStore } from "./order-store.ts";
+export { MIGRATIONS } from "./migrations.ts";
+export type { Migration } from "./migrations.ts";

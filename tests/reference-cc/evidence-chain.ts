@@ -1,0 +1,129 @@
+/**
+ * Evidence intake as CC's `submit_evidence` does it: window on `checked_at`, hash and signature
+ * over the exact `signed_data`, dedupe by hash, and a server-side hash chain per site.
+ * @module
+ */
+import { hexToBytes, isHex, randomHex, sha256Hex, utf8ToBytes, verifyEd25519 } from "./crypto.ts";
+import { pythonJsonDumps } from "./python-json.ts";
+
+/** A bundle CC accepted and chained. */
+export interface StoredBundle {
+  site_id: string;
+  bundle_id: string;
+  bundle_hash: string;
+  chain_position: number;
+  prev_hash: string;
+  current_hash: string;
+  checked_at: string;
+  body: Record<string, unknown>;
+  time: number;
+}
+
+/** CC's answer: an HTTP status and a JSON body. */
+export interface SubmitOutcome {
+  status: 200 | 400 | 401 | 422;
+  body: Record<string, unknown>;
+}
+
+const GENESIS_HASH = "0".repeat(64);
+const MAX_FUTURE_MS = 2 * 60 * 1000;
+const MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Every site's chain. */
+export class EvidenceLedger {
+  readonly bundles: StoredBundle[] = [];
+
+  /**
+   * Takes one submission for `siteId`. `expectedPublicKey` is the evidence key CC holds for
+   * the submitting appliance, when it holds one.
+   */
+  submit(siteId: string, body: unknown, nowMs: number, expectedPublicKey?: string): SubmitOutcome {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return unprocessable(["body"], "Input should be a JSON object");
+    }
+    const b = body as Record<string, unknown>;
+    for (const field of ["checked_at", "bundle_hash", "agent_public_key"]) {
+      if (typeof b[field] !== "string") return unprocessable(["body", field], "Field required (string)");
+    }
+    if (!Array.isArray(b.checks)) return unprocessable(["body", "checks"], "Input should be a valid list");
+
+    const checkedAt = Date.parse(b.checked_at as string);
+    if (Number.isNaN(checkedAt)) return bad(400, `checked_at is not a timestamp: "${b.checked_at}"`);
+    if (checkedAt - nowMs > MAX_FUTURE_MS) return bad(400, "checked_at is more than 2 minutes in the future");
+    if (nowMs - checkedAt > MAX_AGE_MS) return bad(400, "checked_at is more than 1 hour old");
+
+    // Without signed_data CC rebuilds it the Python way, which rarely matches what was signed.
+    const signedData =
+      typeof b.signed_data === "string"
+        ? b.signed_data
+        : pythonJsonDumps({ site_id: b.site_id, checked_at: b.checked_at, checks: b.checks, summary: b.summary });
+    const bundleHash = b.bundle_hash as string;
+    if (sha256Hex(signedData) !== bundleHash.toLowerCase()) return bad(400, "bundle_hash does not match signed_data");
+    if (!isHex(b.agent_signature, 64) || !isHex(b.agent_public_key, 32)) {
+      return bad(401, "Missing or malformed agent signature");
+    }
+    const publicKey = (b.agent_public_key as string).toLowerCase();
+    if (expectedPublicKey !== undefined && expectedPublicKey.toLowerCase() !== publicKey) {
+      return bad(401, "Agent public key mismatch");
+    }
+    if (!verifyEd25519(hexToBytes(b.agent_signature), utf8ToBytes(signedData), hexToBytes(publicKey))) {
+      return bad(401, "Invalid agent signature");
+    }
+
+    const duplicate = this.bundles.find((x) => x.site_id === siteId && x.bundle_hash === bundleHash);
+    if (duplicate) {
+      return {
+        status: 200,
+        body: { status: "accepted", deduplicated: true, bundle_id: duplicate.bundle_id, bundle_hash: bundleHash },
+      };
+    }
+    const stored = this.#append(siteId, bundleHash, b.checked_at as string, b, nowMs);
+    const { bundle_id, bundle_hash, chain_position, prev_hash, current_hash } = stored;
+    return {
+      status: 200,
+      body: {
+        bundle_id,
+        bundle_hash,
+        chain_position,
+        prev_hash,
+        current_hash,
+        ots_status: "pending",
+        ots_submitted: false,
+      },
+    };
+  }
+
+  #append(
+    siteId: string,
+    bundleHash: string,
+    checkedAt: string,
+    body: Record<string, unknown>,
+    nowMs: number,
+  ): StoredBundle {
+    const chain = this.bundles.filter((x) => x.site_id === siteId);
+    const last = chain.at(-1);
+    const position = (last?.chain_position ?? 0) + 1;
+    const prevHash = last?.bundle_hash ?? GENESIS_HASH;
+    const stored: StoredBundle = {
+      site_id: siteId,
+      bundle_id: `CB-${new Date(nowMs).toISOString().slice(0, 10)}-${randomHex(4)}`,
+      bundle_hash: bundleHash,
+      chain_position: position,
+      prev_hash: prevHash,
+      current_hash: sha256Hex(`${bundleHash}:${prevHash}:${position}`),
+      checked_at: checkedAt,
+      body,
+      time: nowMs,
+    };
+    this.bundles.push(stored);
+    return stored;
+  }
+}
+
+function bad(status: 400 | 401, detail: string): SubmitOutcome {
+  return { status, body: { detail } };
+}
+
+function unprocessable(loc: string[], msg: string): SubmitOutcome {
+  return { status: 422, body: { detail: [{ type: "value_error", loc, msg }] } };
+}
