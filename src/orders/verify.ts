@@ -122,6 +122,10 @@ export function verifyOrder(envelope: Record<string, unknown>, ctx: VerifyContex
   // Healing orders are signed without an order_type: the runbook id names them.
   const orderType = typeof payload.order_type === "string" ? payload.order_type : runbookId ? "healing" : undefined;
   if (!orderType) return reject("malformed", "signed payload has no order_type");
+  // A healing payload carries no order_type to compare above: the envelope must still agree.
+  if (typeof envelope.order_type === "string" && envelope.order_type !== orderType) {
+    return reject("mismatch", `envelope field "order_type" disagrees with the signed payload`);
+  }
   const parameters = payload.parameters ?? {};
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
     return reject("malformed", "signed parameters are not an object");
