@@ -59,7 +59,7 @@ async function harness({ ccClockOffsetMs = 0, configure }: { ccClockOffsetMs?: n
     log: createLogger({ level: "debug", secrets, sink: (l) => logs.push(JSON.parse(l)), clock }),
     clock,
     random: seededRandom(7),
-    fetch: ((input: string | URL | Request, init?: RequestInit) => cc.app.request(new Request(input, init))) as typeof fetch,
+    fetch: ((input: string | URL | Request, init?: RequestInit) => cc.app.request(new Request(input as string, init))) as typeof fetch,
     agentVersion: "0.0.0-test",
     machineFacts: () => FACTS,
     daemonHealth: (_f, q) => ({ queue_depths: q }),
