@@ -139,3 +139,15 @@ describe("agent with the reference Central Command", () => {
     expect(Math.abs((warn!.skew_ms as number) - 30_000)).toBeLessThan(1_000);
   });
 });
+
+describe("agent with a wrong clock", () => {
+  test("a 401 caused by clock skew is reported as such and does not trigger a rekey", async () => {
+    const { cc, logs, until, clock } = await harness({ ccClockOffsetMs: 5 * 60_000 });
+    const err = await until(() => logs.find((l) => l.msg === "Central Command refused the check-in and this clock is off: fix time sync"));
+    expect(Math.abs((err!.skew_ms as number) - 5 * 60_000)).toBeLessThan(2_000);
+    const t0 = clock.now();
+    await until(() => clock.now() - t0 > 10 * 60_000, 5_000);
+    expect(cc.state.requests.filter((r) => r.route === "checkin").length).toBeGreaterThanOrEqual(3);
+    expect(cc.state.requests.filter((r) => r.route === "rekey")).toEqual([]);
+  });
+});

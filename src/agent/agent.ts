@@ -170,6 +170,11 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     evidence_fingerprint: keys.evidence.fingerprint,
   });
 
+  const endpoint = new URL(config.apiEndpoint);
+  if (endpoint.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(endpoint.hostname)) {
+    log.warn("api_endpoint is plain HTTP: the API key and orders travel unencrypted", { endpoint: config.apiEndpoint });
+  }
+
   loop = startPollLoop({
     cycle,
     intervalMs: config.pollIntervalSeconds * 1000,

@@ -25,6 +25,8 @@ import type { Clock } from "../time/clock.ts";
 export const REKEY_AFTER_401S = 3;
 /** CC allows one rekey per appliance per hour. */
 export const REKEY_MIN_INTERVAL_MS = 3600_000;
+/** CC refuses request signatures whose timestamp is further than this from its clock. */
+export const SIGAUTH_MAX_SKEW_MS = 60_000;
 
 /** Directives from the last check-in that other parts of the agent obey. */
 export interface Directives {
@@ -212,6 +214,17 @@ export function createCheckinCycle(d: CheckinCycleDeps) {
               : "network_error";
       record({ startedAt, outcome, ...(ce?.status !== undefined ? { httpStatus: ce.status } : {}), error: (err as Error).message });
       d.log.warn("check-in failed", { error: err, consecutive_401: ce?.kind === "auth" ? consecutive401 + 1 : 0 });
+      // A 401 from a box whose clock is off is a clock problem, not a key problem: a rekey would
+      // not help (the new key is refused the same way) and would burn the hourly rekey.
+      const skewMs = ce?.serverDateMs === undefined ? undefined : Math.round(ce.serverDateMs - (startedAt + d.clock.now()) / 2);
+      if (ce?.kind === "auth" && skewMs !== undefined && Math.abs(skewMs) > SIGAUTH_MAX_SKEW_MS + 1_000) {
+        d.log.error("Central Command refused the check-in and this clock is off: fix time sync", {
+          skew_ms: skewMs,
+          max_skew_ms: SIGAUTH_MAX_SKEW_MS,
+        });
+        d.state.set("lastCheckin", { ...d.state.get("lastCheckin")!, skewMs });
+        return { ok: false };
+      }
       if (ce?.kind === "auth") {
         consecutive401++;
         // Recovery is never gated by a breaker: a box must be able to fix its own key.

@@ -84,11 +84,15 @@ export function createCentralClient({
     const raw = await res.text().catch(() => "");
     if (!res.ok) {
       const retryAfter = Number(res.headers.get("retry-after"));
+      const serverDate = Date.parse(res.headers.get("date") ?? "");
       throw new CentralError(
         res.status === 401 ? "auth" : "http",
         `${method} ${url.pathname} answered ${res.status}: ${summarise(raw)}`,
         res.status,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : undefined,
+        {
+          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+          ...(Number.isFinite(serverDate) ? { serverDateMs: serverDate } : {}),
+        },
       );
     }
     if (raw.trim() === "") return {};

@@ -18,12 +18,15 @@ export class CentralError extends Error {
     readonly kind: CentralErrorKind,
     message: string,
     readonly status?: number,
-    options?: ErrorOptions & { retryAfterSeconds?: number },
+    options?: ErrorOptions & { retryAfterSeconds?: number; serverDateMs?: number },
   ) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.serverDateMs = options?.serverDateMs;
   }
   readonly retryAfterSeconds?: number;
+  /** The server's clock from the HTTP `Date` header (second precision), when it sent one. */
+  readonly serverDateMs?: number;
 
   /** Worth retrying later without changing anything (5xx, 429, 408, network). */
   get retryable(): boolean {

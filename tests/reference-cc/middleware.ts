@@ -45,6 +45,10 @@ export function ccMiddleware(state: CCState): MiddlewareHandler<CCEnv> {
       if (lost !== undefined) c.res = failure(lost);
     }
 
+    // A real server stamps its own clock on every answer (RFC 9110 §6.6.1); the agent reads
+    // it to tell a clock problem from a key problem when sigauth is refused.
+    c.res.headers.set("Date", new Date(state.now()).toUTCString());
+
     const record: RecordedRequest = {
       method,
       path: url.pathname,
