@@ -81,7 +81,13 @@ export function createCentralClient({
         cause: err,
       });
     }
-    const raw = await res.text().catch(() => "");
+    let raw = "";
+    let bodyError: unknown;
+    try {
+      raw = await res.text();
+    } catch (err) {
+      bodyError = err ?? new Error("body read failed");
+    }
     if (!res.ok) {
       const retryAfter = Number(res.headers.get("retry-after"));
       const serverDate = Date.parse(res.headers.get("date") ?? "");
@@ -94,6 +100,12 @@ export function createCentralClient({
           ...(Number.isFinite(serverDate) ? { serverDateMs: serverDate } : {}),
         },
       );
+    }
+    if (bodyError !== undefined) {
+      // A 2xx whose body never fully arrived is no answer, not an empty one (that would revoke targets).
+      if (opts.signal?.aborted) throw bodyError;
+      const what = deadline.aborted ? `no answer within ${timeoutMs} ms` : (bodyError as Error).message;
+      throw new CentralError("network", `${method} ${url.pathname} failed: ${what}`, res.status, { cause: bodyError });
     }
     if (raw.trim() === "") return {};
     try {

@@ -74,7 +74,9 @@ function redactingReplacer(this: unknown, key: string, value: unknown): unknown 
   }
   if (value instanceof Error) return describeError(value);
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  // JSON.stringify has already replaced a Buffer by its toJSON() `{type, data}`: look at the original.
+  const original = key === "" ? value : (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) return `<${original.length} bytes>`;
   return value;
 }
 

@@ -6,6 +6,8 @@
  */
 
 const MIN_SECRET_LENGTH = 4;
+/** JSON inside JSON inside JSON is as deep as agent output nests. */
+const MAX_ESCAPE_DEPTH = 4;
 
 /** Secret values to scrub from outgoing text. */
 export class SecretRegistry {
@@ -25,13 +27,20 @@ export class SecretRegistry {
     return this.#values.size;
   }
 
-  /** Replaces every occurrence of a known secret in `text`, also in its JSON-escaped form. */
+  /**
+   * Replaces every occurrence of a known secret in `text`, also in its JSON-escaped forms: once
+   * for a value in a JSON line, more often for a JSON text (a raw HTTP body) logged as a field.
+   */
   redact(text: string): string {
     let out = text;
     for (const value of this.#values) {
-      if (out.includes(value)) out = out.split(value).join("[redacted]");
-      const escaped = JSON.stringify(value).slice(1, -1);
-      if (escaped !== value && out.includes(escaped)) out = out.split(escaped).join("[redacted]");
+      let form = value;
+      for (let depth = 0; depth < MAX_ESCAPE_DEPTH; depth++) {
+        if (out.includes(form)) out = out.split(form).join("[redacted]");
+        const escaped = JSON.stringify(form).slice(1, -1);
+        if (escaped === form) break;
+        form = escaped;
+      }
     }
     return out;
   }

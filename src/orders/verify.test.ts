@@ -4,7 +4,7 @@ import { CCState } from "../../tests/reference-cc/state.ts";
 import { toHex } from "../identity/hex.ts";
 import { signingKeyFromSeed, type SigningKey } from "../identity/signing-key.ts";
 import { seededRandom } from "../time/random.ts";
-import { envelopeOrderId, verifyOrder, type VerifyContext } from "./verify.ts";
+import { envelopeOrderId, verifyOrder, type RejectCode, type VerifyContext } from "./verify.ts";
 
 const NOW = Date.UTC(2026, 10, 23, 10, 0, 0);
 const CURRENT_SEED = seededRandom(1).bytes(32);
@@ -211,7 +211,7 @@ describe("verifyOrder rejects", () => {
     issued_at: iso(NOW),
   };
 
-  test.each<[string, () => Record<string, unknown>, string, string]>([
+  test.each<[string, () => Record<string, unknown>, RejectCode, string]>([
     ["a flipped signature bit", flipped, "signature", noKeyMessage(basePayload)],
     ["a signature by a key CC never announced", () => signedBy(STRANGER), "signature", noKeyMessage(basePayload)],
     [

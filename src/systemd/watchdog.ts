@@ -18,7 +18,8 @@ export interface Watchdog {
 export function createWatchdog({
   env = process.env,
   now = () => performance.now(),
-  notify = sdNotify,
+  // The socket that enabled the watchdog is the one pinged (not whatever process.env holds).
+  notify = (msg) => sdNotify(msg, env.NOTIFY_SOCKET),
 }: { env?: Record<string, string | undefined>; now?: () => number; notify?: (msg: string) => boolean } = {}): Watchdog {
   const usec = Number(env.WATCHDOG_USEC);
   const pidOk = env.WATCHDOG_PID === undefined || Number(env.WATCHDOG_PID) === process.pid;
