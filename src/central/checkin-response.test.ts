@@ -68,8 +68,14 @@ describe("parseCheckinAnswer", () => {
     });
   });
 
-  test("reads an empty object as an answer with nothing in it", () => {
-    expect(parseCheckinAnswer({})).toEqual({
+  test("refuses an answer with none of CC's own fields, so an empty body cannot revoke targets", () => {
+    expect(() => parseCheckinAnswer({})).toThrow(
+      new CheckinResponseError("Check-in answer is not usable: it has none of status, appliance_id, server_time"),
+    );
+  });
+
+  test("reads a bare status answer as an answer with nothing in it", () => {
+    expect(parseCheckinAnswer({ status: "ok" })).toEqual({
       applianceId: undefined,
       serverTimeMs: undefined,
       rotatedApiKey: undefined,
@@ -160,17 +166,18 @@ describe("parseCheckinAnswer", () => {
     });
   });
 
-  test("reads a numeric order id as text and keeps the rest of the envelope", () => {
-    const answer = parseCheckinAnswer(ccAnswer({ pending_orders: [{ order_id: 17, order_type: "reboot", extra: [1] }] }));
-    expect(answer.pendingOrders).toEqual([{ order_id: "17", order_type: "reboot", extra: [1] }]);
+  test("keeps order envelopes as sent, even one without an order_id, for verification one by one", () => {
+    const orders = [{ order_id: 17, order_type: "reboot", extra: [1] }, { order_type: "reboot" }];
+    const answer = parseCheckinAnswer(ccAnswer({ pending_orders: orders }));
+    expect(answer.pendingOrders).toEqual(orders);
   });
 
   test.each([
     ["an array", [], "Check-in answer is not usable: (root): Invalid input: expected object, received array"],
     ["null", null, "Check-in answer is not usable: (root): Invalid input: expected object, received null"],
     ["a string", "ok", "Check-in answer is not usable: (root): Invalid input: expected object, received string"],
-    ["a wrongly typed field", { billing_hold: "yes" }, "Check-in answer is not usable: billing_hold: Invalid input: expected boolean, received string"],
-    ["a malformed server key", { server_public_keys: ["zz"] }, "Check-in answer is not usable: server_public_keys.0: Invalid input"],
+    ["a wrongly typed field", { status: "ok", billing_hold: "yes" }, "Check-in answer is not usable: billing_hold: Invalid input: expected boolean, received string"],
+    ["a malformed server key", { status: "ok", server_public_keys: ["zz"] }, "Check-in answer is not usable: server_public_keys.0: Invalid input"],
   ])("refuses %s with a CheckinResponseError", (_label, value, message) => {
     const err = thrown(() => parseCheckinAnswer(value));
     expect({ name: err.name, isIt: err instanceof CheckinResponseError, message: err.message }).toEqual({

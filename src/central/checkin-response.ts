@@ -25,7 +25,8 @@ const envelopeSchema = z.object({
 });
 export type CredentialEnvelope = z.infer<typeof envelopeSchema>;
 
-const orderSchema = z.looseObject({ order_id: z.union([z.string(), z.number()]).transform(String) });
+// Orders are verified one by one later; a malformed one must not make the whole answer unusable.
+const orderSchema = z.record(z.string(), z.unknown());
 
 const responseSchema = z.looseObject({
   status: z.string().optional(),
@@ -75,6 +76,11 @@ export class CheckinResponseError extends Error {
 }
 
 export function parseCheckinAnswer(json: unknown): CheckinAnswer {
+  // An answer with none of CC's own fields (an empty body, a proxy's page) says nothing about
+  // targets: reading it as "no targets" would revoke every credential.
+  if (typeof json === "object" && json !== null && !Array.isArray(json) && !["status", "appliance_id", "server_time"].some((k) => k in json)) {
+    throw new CheckinResponseError("Check-in answer is not usable: it has none of status, appliance_id, server_time");
+  }
   const parsed = responseSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 5);

@@ -112,7 +112,7 @@ describe("sendCheckin", () => {
   });
 
   test("reports no skew when CC sends no server_time", async () => {
-    const { client } = stubClient({});
+    const { client } = stubClient({ status: "ok" });
     const result = await sendCheckin(client, {}, { now: times(0, 10) });
     expect(result.skewMs).toBeUndefined();
   });

@@ -43,7 +43,7 @@ export function buildCheckinRequest(i: CheckinInputs): Record<string, unknown> {
     site_id: i.siteId,
     hostname: i.facts.hostname,
     mac_address: mac,
-    all_mac_addresses: i.facts.allMacAddresses,
+    all_mac_addresses: i.facts.allMacAddresses.map((m) => m.toUpperCase()),
     ip_addresses: i.facts.ipAddresses,
     uptime_seconds: i.facts.uptimeSeconds,
     agent_version: i.agentVersion,

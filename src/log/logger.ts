@@ -46,7 +46,9 @@ export function createLogger({
   const threshold = LOG_LEVELS.indexOf(level);
   const write = (lvl: LogLevel, msg: string, extra: LogFields | undefined, ctx: LogFields) => {
     if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    const record = { ts: new Date(clock.now()).toISOString(), level: lvl, msg, ...ctx, ...extra };
+    // The line's own ts, level and msg come first and are never overwritten by fields.
+    const { ts: _t, level: _l, msg: _m, ...fields } = { ...ctx, ...extra };
+    const record = { ts: new Date(clock.now()).toISOString(), level: lvl, msg, ...fields };
     let line: string;
     try {
       line = JSON.stringify(record, redactingReplacer);
@@ -81,10 +83,12 @@ function redactingReplacer(this: unknown, key: string, value: unknown): unknown 
 }
 
 /** An error as plain data: name, message and the chain of causes. */
-export function describeError(err: unknown): Record<string, unknown> | string {
+export function describeError(err: unknown, depth = 0): Record<string, unknown> | string {
   if (!(err instanceof Error)) return String(err);
   const out: Record<string, unknown> = { name: err.name, message: err.message };
   if ("code" in err && err.code !== undefined) out.code = err.code;
-  if (err.cause !== undefined) out.cause = describeError(err.cause);
+  // Causes can form a cycle; five levels say enough.
+  if (err.cause !== undefined) out.cause = depth < 5 ? describeError(err.cause, depth + 1) : "(further causes omitted)";
+  if (err instanceof AggregateError) out.errors = err.errors.slice(0, 5).map((e) => describeError(e, depth + 1));
   return out;
 }

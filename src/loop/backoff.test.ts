@@ -55,8 +55,9 @@ describe("Backoff", () => {
     ["floor above base", { floorMs: 3_000, baseMs: 2_000 }],
     ["base above cap", { baseMs: 10_000, capMs: 5_000 }],
     ["a NaN base", { baseMs: Number.NaN }],
+    ["a zero floor (a busy loop)", { floorMs: 0 }],
   ])("throws RangeError for %s", (_label, options) => {
-    expect(() => new Backoff({ random: fixed(0), ...options })).toThrow(new RangeError("Backoff needs floor ≤ base ≤ cap"));
+    expect(() => new Backoff({ random: fixed(0), ...options })).toThrow(new RangeError("Backoff needs 0 < floor ≤ base ≤ cap"));
   });
 });
 

@@ -21,7 +21,7 @@ export class Backoff {
   readonly #random: Random;
 
   constructor({ baseMs = 2_000, capMs = 300_000, floorMs = 1_000, random }: BackoffOptions) {
-    if (!(floorMs <= baseMs && baseMs <= capMs)) throw new RangeError("Backoff needs floor ≤ base ≤ cap");
+    if (!(floorMs > 0 && floorMs <= baseMs && baseMs <= capMs)) throw new RangeError("Backoff needs 0 < floor ≤ base ≤ cap");
     this.baseMs = baseMs;
     this.capMs = capMs;
     this.floorMs = floorMs;

@@ -478,4 +478,48 @@ describe("createOrderRunner: nonces", () => {
     runner.receive([]);
     expect(store.nonceSeen(env.nonce)).toBe(false);
   });
+
+  test("keeps the nonce of a long-lived order until it has expired, however long that is", async () => {
+    const { runner, store, clock, cc } = setup({ handlers: { force_checkin: recordingHandler(async () => ({ success: true })) } });
+    const env = cc.queueOrder({ order_type: "force_checkin", ttlSeconds: 3 * 24 * 3600 }) as unknown as Record<string, unknown> & { nonce: string };
+    runner.receive([env]);
+    await runner.idle();
+
+    clock.advance(2 * 24 * 3600_000);
+    runner.receive([]);
+    expect(store.nonceSeen(env.nonce)).toBe(true);
+    clock.advance(2 * 24 * 3600_000 + 60_000);
+    runner.receive([]);
+    expect(store.nonceSeen(env.nonce)).toBe(false);
+  });
+});
+
+describe("createOrderRunner: time spent waiting", () => {
+  test("an order that expires while queued behind a long one does not start", async () => {
+    const gate = deferred<OrderOutcome>();
+    const h = recordingHandler(() => gate.promise, 30 * 60_000);
+    const { runner, reports, clock, cc } = setup({ handlers: { nixos_rebuild: h } });
+    const long = cc.queueOrder({ order_type: "nixos_rebuild" }) as unknown as Record<string, unknown>;
+    const short = cc.queueOrder({ order_type: "nixos_rebuild", ttlSeconds: 60 }) as unknown as Record<string, unknown>;
+    runner.receive([long, short]);
+    await waitFor(() => h.calls.length === 1);
+    clock.advance(5 * 60_000);
+    gate.resolve({ success: true });
+    await runner.idle();
+    await waitFor(() => reports.length === 2);
+
+    expect(h.calls.map((o) => o.orderId)).toEqual([long.order_id as string]);
+    expect(reports[1]![0]).toBe(short.order_id as string);
+    expect(reports[1]![1].success).toBe(false);
+    expect(reports[1]![1].error_message).toMatch(/^order expired at .* while waiting for an earlier order$/);
+  });
+
+  test("a handler that fails keeps its result for Central Command", async () => {
+    const h = recordingHandler(async () => ({ success: false, result: { exit_code: 3 }, errorMessage: "rebuild failed" }));
+    const { runner, reports, order } = setup({ handlers: { nixos_rebuild: h } });
+    runner.receive([order("nixos_rebuild")]);
+    await runner.idle();
+    await waitFor(() => reports.length === 1);
+    expect(reports[0]![1]).toEqual({ success: false, result: { exit_code: 3 }, error_message: "rebuild failed" });
+  });
 });

@@ -36,7 +36,11 @@ export interface OrderRunnerOptions {
   onOutcome?: (o: { orderId: string; orderType: string; state: "succeeded" | "failed" | "rejected"; errorMessage?: string }) => void;
 }
 
-const NONCE_KEEP_MS = 24 * 3600_000; // CC remembers nonces 2 h; we keep them longer.
+/**
+ * CC remembers nonces 2 h; we keep each at least 24 h and always until its order has expired,
+ * after which a replay is refused as expired anyway.
+ */
+const NONCE_KEEP_MS = 24 * 3600_000;
 
 export function createOrderRunner(opts: OrderRunnerOptions) {
   const { store, handlers, clock, log } = opts;
@@ -53,9 +57,12 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
     void reportOne(orderId);
   }
 
+  const reporting = new Set<string>();
   async function reportOne(orderId: string): Promise<boolean> {
+    if (reporting.has(orderId)) return true;
     const r = store.get(orderId);
     if (!r || r.state === "running" || r.reportedAt !== undefined) return true;
+    reporting.add(orderId);
     store.noteReportAttempt(orderId);
     try {
       await opts.report(orderId, {
@@ -68,12 +75,21 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
     } catch (err) {
       log.warn("order completion not delivered; will retry", { order_id: orderId, error: err });
       return false;
+    } finally {
+      reporting.delete(orderId);
     }
   }
 
   async function drain() {
     while (queue.length > 0 && !stopper.signal.aborted) {
       const order = queue.shift()!;
+      if (order.expiresAtMs <= clock.now()) {
+        decide(order.orderId, order.orderType, {
+          success: false,
+          errorMessage: `order expired at ${new Date(order.expiresAtMs).toISOString()} while waiting for an earlier order`,
+        });
+        continue;
+      }
       const handler = handlers[order.orderType];
       if (!handler) {
         const msg = isKnownOrderType(order.orderType)
@@ -91,7 +107,13 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
           new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
         ]);
         // Fail closed: anything but an explicit success is a failure.
-        if (outcome?.success !== true) outcome = { success: false, errorMessage: outcome?.errorMessage ?? "handler reported no success" };
+        if (outcome?.success !== true) {
+          outcome = {
+            success: false,
+            ...(outcome?.result !== undefined ? { result: outcome.result } : {}),
+            errorMessage: outcome?.errorMessage ?? "handler reported no success",
+          };
+        }
       } catch (err) {
         const why = deadline.aborted
           ? `timed out after ${handler.timeoutMs} ms`
@@ -130,11 +152,11 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
         }
         const o = verdict.order;
         if (!store.insert({ orderId: o.orderId, orderType: o.orderType, receivedAt: clock.now(), state: "running" })) continue;
-        store.rememberNonce(o.nonce, o.orderId, clock.now());
+        store.rememberNonce(o.nonce, o.orderId, clock.now(), Math.max(clock.now() + NONCE_KEEP_MS, o.expiresAtMs + NONCE_KEEP_MS));
         log.info("order accepted", { order_id: o.orderId, order_type: o.orderType });
         queue.push(o);
       }
-      store.pruneNonces(clock.now() - NONCE_KEEP_MS);
+      store.pruneNonces(clock.now());
       if (!running && queue.length > 0) {
         running = drain().finally(() => {
           running = undefined;

@@ -133,6 +133,9 @@ export function verifyOrder(envelope: Record<string, unknown>, ctx: VerifyContex
 
   // 3. Scope: an order bound to another appliance is not ours to run.
   const target = payload.target_appliance_id;
+  if (target !== undefined && target !== null && typeof target !== "string") {
+    return reject("malformed", "signed target_appliance_id is not a string");
+  }
   if (typeof target === "string" && target !== "" && target !== ctx.applianceId) {
     return reject("target", `order is for appliance "${target}", not "${ctx.applianceId ?? "(unknown)"}"`);
   }

@@ -52,6 +52,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX order_nonces_seen ON order_nonces (seen_at);
     `,
   },
+  {
+    version: 2,
+    description: "nonces are kept until their order has expired, not only for a fixed time",
+    sql: `
+      ALTER TABLE order_nonces ADD COLUMN keep_until INTEGER NOT NULL DEFAULT 0;
+      UPDATE order_nonces SET keep_until = seen_at + 86400000;
+      CREATE INDEX order_nonces_keep ON order_nonces (keep_until);
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -48,7 +48,12 @@ export function openDatabase(stateDir: string, { readonly = false, migrations = 
   for (const suffix of ["", "-wal", "-shm"]) {
     if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
   }
-  migrate(db, path, migrations);
+  try {
+    migrate(db, path, migrations);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 

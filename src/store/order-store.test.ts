@@ -91,12 +91,12 @@ describe("createOrderStore", () => {
     expect(s.interrupted().map((r) => r.orderId)).toEqual(["a"]);
   });
 
-  test("remembers nonces and prunes only those seen before the cutoff", () => {
+  test("remembers nonces and prunes only those kept until before now", () => {
     const s = store();
-    s.rememberNonce("n-old", "o-1", 100);
-    s.rememberNonce("n-edge", "o-2", 200);
-    s.rememberNonce("n-new", "o-3", 300);
-    s.rememberNonce("n-old", "o-9", 999); // a repeat keeps the first sighting
+    s.rememberNonce("n-old", "o-1", 10, 100);
+    s.rememberNonce("n-edge", "o-2", 20, 200);
+    s.rememberNonce("n-new", "o-3", 30, 300);
+    s.rememberNonce("n-old", "o-9", 40, 999); // a repeat keeps the first sighting
     const pruned = s.pruneNonces(200);
     expect({
       pruned,

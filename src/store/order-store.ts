@@ -33,9 +33,10 @@ export interface OrderStore {
   /** Orders left `running` by a previous process: they did not finish. */
   interrupted(): OrderRecord[];
   nonceSeen(nonce: string): boolean;
-  rememberNonce(nonce: string, orderId: string, at: number): void;
-  /** Forgets nonces older than `before`; CC's replay window is 2 h, we keep them longer. */
-  pruneNonces(before: number): number;
+  /** Remembers an accepted nonce until `keepUntil` (at least the order's expiry). */
+  rememberNonce(nonce: string, orderId: string, at: number, keepUntil: number): void;
+  /** Forgets nonces whose keep-until time is before `now`. */
+  pruneNonces(now: number): number;
   countByState(): Record<OrderState, number>;
 }
 
@@ -80,8 +81,8 @@ export function createOrderStore(db: Database): OrderStore {
   );
   const runQ = db.query<Row, []>("SELECT * FROM orders WHERE state = 'running'");
   const nonceQ = db.query<{ n: number }, [string]>("SELECT 1 AS n FROM order_nonces WHERE nonce = ?");
-  const nonceIns = db.query("INSERT OR IGNORE INTO order_nonces (nonce, order_id, seen_at) VALUES (?, ?, ?)");
-  const prune = db.query("DELETE FROM order_nonces WHERE seen_at < ?");
+  const nonceIns = db.query("INSERT OR IGNORE INTO order_nonces (nonce, order_id, seen_at, keep_until) VALUES (?, ?, ?, ?)");
+  const prune = db.query("DELETE FROM order_nonces WHERE keep_until < ?");
   const countQ = db.query<{ state: OrderState; n: number }, []>("SELECT state, count(*) AS n FROM orders GROUP BY state");
 
   return {
@@ -99,8 +100,8 @@ export function createOrderStore(db: Database): OrderStore {
     unreported: (limit) => unrepQ.all(limit).map(fromRow),
     interrupted: () => runQ.all().map(fromRow),
     nonceSeen: (nonce) => nonceQ.get(nonce) !== null,
-    rememberNonce: (nonce, id, at) => void nonceIns.run(nonce, id, at),
-    pruneNonces: (before) => prune.run(before).changes,
+    rememberNonce: (nonce, id, at, keepUntil) => void nonceIns.run(nonce, id, at, keepUntil),
+    pruneNonces: (now) => prune.run(now).changes,
     countByState() {
       const out: Record<OrderState, number> = { running: 0, succeeded: 0, failed: 0, rejected: 0 };
       for (const r of countQ.all()) out[r.state] = r.n;
