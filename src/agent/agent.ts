@@ -126,8 +126,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   orders.recoverInterrupted();
 
   const queueDepths = () => {
-    const c = orderStore.countByState();
-    return { orders_running: c.running, orders_queued: orders.queued(), orders_unreported: orderStore.unreported(1000).length };
+    // Accepted orders are stored as running until they finish, queued or not.
+    return { orders_pending: orderStore.countByState().running, orders_unreported: orderStore.unreported(1000).length };
   };
   const cycle = createCheckinCycle({
     siteId: config.siteId,

@@ -171,7 +171,7 @@ export function createCheckinCycle(d: CheckinCycleDeps) {
       lastFacts = facts;
     } catch (err) {
       d.log.error("cannot read this machine's facts; check-in skipped", { error: err });
-      record({ startedAt, outcome: "bad_response", error: (err as Error).message });
+      record({ startedAt, outcome: "local_error", error: (err as Error).message });
       return { ok: false };
     }
     const body = buildCheckinRequest({
@@ -198,33 +198,31 @@ export function createCheckinCycle(d: CheckinCycleDeps) {
         orders: res.answer.pendingOrders.length,
         targets: d.inventory.counts(),
       });
-      await d.orders.reportPending();
+      // Beside the loop: a slow CC must not hold the cycle (and the watchdog) on old completions.
+      void d.orders.reportPending();
       return { ok: true };
     } catch (err) {
       if (signal.aborted) return { ok: false };
       const ce = err instanceof CentralError ? err : undefined;
-      const outcome: CheckinLogEntry["outcome"] = !ce
-        ? "bad_response"
-        : ce.kind === "auth"
-          ? "auth_failed"
-          : ce.kind === "http"
-            ? "http_error"
-            : ce.kind === "bad_response"
-              ? "bad_response"
-              : "network_error";
-      record({ startedAt, outcome, ...(ce?.status !== undefined ? { httpStatus: ce.status } : {}), error: (err as Error).message });
-      d.log.warn("check-in failed", { error: err, consecutive_401: ce?.kind === "auth" ? consecutive401 + 1 : 0 });
       // A 401 from a box whose clock is off is a clock problem, not a key problem: a rekey would
       // not help (the new key is refused the same way) and would burn the hourly rekey.
       const skewMs = ce?.serverDateMs === undefined ? undefined : Math.round(ce.serverDateMs - (startedAt + d.clock.now()) / 2);
-      if (ce?.kind === "auth" && skewMs !== undefined && Math.abs(skewMs) > SIGAUTH_MAX_SKEW_MS + 1_000) {
+      const clockOff = ce?.kind === "auth" && skewMs !== undefined && Math.abs(skewMs) > SIGAUTH_MAX_SKEW_MS + 1_000;
+      record({
+        startedAt,
+        outcome: outcomeOf(ce, clockOff),
+        ...(ce?.status !== undefined ? { httpStatus: ce.status } : {}),
+        ...(skewMs !== undefined ? { skewMs } : {}),
+        error: (err as Error).message,
+      });
+      if (clockOff) {
         d.log.error("Central Command refused the check-in and this clock is off: fix time sync", {
           skew_ms: skewMs,
           max_skew_ms: SIGAUTH_MAX_SKEW_MS,
         });
-        d.state.set("lastCheckin", { ...d.state.get("lastCheckin")!, skewMs });
         return { ok: false };
       }
+      d.log.warn("check-in failed", { error: err, consecutive_401: ce?.kind === "auth" ? consecutive401 + 1 : 0 });
       if (ce?.kind === "auth") {
         consecutive401++;
         // Recovery is never gated by a breaker: a box must be able to fix its own key.
@@ -236,4 +234,20 @@ export function createCheckinCycle(d: CheckinCycleDeps) {
       return { ok: false, ...(ce?.retryAfterSeconds ? { minDelayMs: ce.retryAfterSeconds * 1000 } : {}) };
     }
   };
+}
+
+function outcomeOf(ce: CentralError | undefined, clockOff: boolean): CheckinLogEntry["outcome"] {
+  if (!ce) return "bad_response";
+  switch (ce.kind) {
+    case "auth":
+      return clockOff ? "clock_skew" : "auth_failed";
+    case "http":
+      return "http_error";
+    case "bad_response":
+      return "bad_response";
+    case "tls_pin":
+      return "tls_pin_mismatch";
+    case "network":
+      return "network_error";
+  }
 }

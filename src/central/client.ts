@@ -89,8 +89,8 @@ export function createCentralClient({
       bodyError = err ?? new Error("body read failed");
     }
     if (!res.ok) {
-      const retryAfter = Number(res.headers.get("retry-after"));
       const serverDate = Date.parse(res.headers.get("date") ?? "");
+      const retryAfter = retryAfterSeconds(res.headers.get("retry-after"), Number.isFinite(serverDate) ? serverDate : clock.now());
       throw new CentralError(
         res.status === 401 ? "auth" : "http",
         `${method} ${url.pathname} answered ${res.status}: ${summarise(raw)}`,
@@ -133,4 +133,13 @@ function summarise(raw: string): string {
     // not JSON: fall through
   }
   return raw.slice(0, 300) || "(empty body)";
+}
+
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP date, measured against the server's own Date. */
+function retryAfterSeconds(value: string | null, serverNowMs: number): number {
+  if (!value) return NaN;
+  const n = Number(value);
+  if (Number.isFinite(n)) return n;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.ceil((at - serverNowMs) / 1000) : NaN;
 }

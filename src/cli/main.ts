@@ -5,7 +5,7 @@
  * @module
  */
 import { AGENT_VERSION } from "../version.ts";
-import { UsageError } from "./args.ts";
+import { parse, UsageError } from "./args.ts";
 import { exitCodeFor, printError } from "./errors.ts";
 import { EXIT } from "./exit-codes.ts";
 
@@ -29,9 +29,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./status.ts")).statusCommand,
   selftest: async () => (await import("./selftest.ts")).selftestCommand,
   version: async () => async (argv) => {
-    if (argv.includes("--help") || argv.includes("-h")) {
+    const { values } = parse(argv, { json: { type: "boolean" } });
+    if (values.help) {
       console.log("Usage: compliance-agent version [--json]\n\nPrints the agent's version.");
-    } else if (argv.includes("--json")) {
+    } else if (values.json) {
       console.log(JSON.stringify({ name: "compliance-agent", version: AGENT_VERSION, bun: Bun.version }));
     } else {
       console.log(`compliance-agent ${AGENT_VERSION}`);

@@ -3,7 +3,7 @@
  * machine's facts, systemd) into the agent and runs it until SIGTERM or SIGINT.
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { startAgent } from "../agent/agent.ts";
 import { loadConfig, rewriteConfigValue } from "../config/index.ts";
 import { collectHostFacts, measureDaemonHealth, type HostFacts } from "../host/index.ts";
@@ -43,6 +43,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     const { config, warnings } = loadConfig(file);
     log = createLogger({ level: config.logLevel, secrets });
     for (const w of warnings) log.warn(w);
+    if ((statSync(config.file).mode & 0o077) !== 0) {
+      log.warn("the config file holds the API key but other users can read it; chmod 600 it", { file: config.file });
+    }
     const startedAtMs = systemClock.now();
     const watchdog = createWatchdog();
     let host: HostFacts | undefined;

@@ -3,7 +3,7 @@
  * a running agent — provisioned?, last check-in and its result, targets, queues.
  * @module
  */
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/index.ts";
 import { KEY_FILES } from "../agent/agent.ts";
@@ -39,6 +39,13 @@ export interface StatusReport {
 }
 
 export function readStatus(stateDir: string, siteId?: string): StatusReport {
+  // existsSync would read "permission denied" as "absent" and report a healthy box as new.
+  try {
+    accessSync(stateDir, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") throw new StatusError(`Cannot read state dir "${stateDir}": ${code === "EACCES" ? "permission denied; run as the agent's user or root" : (err as Error).message}`);
+  }
   const keys = {
     identity: existsSync(join(stateDir, KEY_FILES.identity)),
     evidence: existsSync(join(stateDir, KEY_FILES.evidence)),
@@ -50,11 +57,18 @@ export function readStatus(stateDir: string, siteId?: string): StatusReport {
     keys,
     checkins_recorded: 0,
     targets: { windows: 0, linux: 0 },
-    orders: {},
+    orders: { running: 0, succeeded: 0, failed: 0, rejected: 0 },
     queue_depths: {},
   };
   if (!existsSync(join(stateDir, "agent.db"))) return base;
-  const db = openDatabase(stateDir, { readonly: true });
+  let db;
+  try {
+    db = openDatabase(stateDir, { readonly: true });
+    db.query("SELECT 1 FROM kv LIMIT 1").all();
+  } catch (err) {
+    db?.close();
+    throw new StatusError(`Cannot read database "${join(stateDir, "agent.db")}": ${(err as Error).message}`);
+  }
   try {
     const state = createAgentState(db);
     const last = state.get("lastCheckin");
@@ -87,6 +101,11 @@ export function readStatus(stateDir: string, siteId?: string): StatusReport {
   } finally {
     db.close();
   }
+}
+
+/** The state cannot be read; the message says which file and why. */
+export class StatusError extends Error {
+  override name = "StatusError";
 }
 
 export function formatStatus(s: StatusReport): string {

@@ -36,7 +36,7 @@ export class ConfigError extends Error {
 }
 
 /** Keys whose values are never shown: the API key and anything that looks like a credential. */
-export const SECRET_KEY = /key|secret|pass(word|wd|phrase)?|token|credential/i;
+export const SECRET_KEY = /(^|_)key$|secret|pass(word|wd|phrase)?|token|credential/i;
 
 /**
  * How a value found under `key` is described in a message: quoted when short and not secret,

@@ -198,6 +198,14 @@ export const configFileSchema = z
         }
       }
     }
+    if (v.tls_pin_hash !== undefined && v.api_endpoint !== undefined && v.api_endpoint.startsWith("http:")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls_pin_hash"],
+        message: 'key "tls_pin_hash" is set but "api_endpoint" is plain http: a pin needs an https endpoint',
+        params: { crossKey: true },
+      });
+    }
     if (v.deployment_mode === "reseller" && v.reseller_id === undefined) {
       ctx.addIssue({
         code: "custom",

@@ -41,6 +41,8 @@ export interface OrderRunnerOptions {
  * after which a replay is refused as expired anyway.
  */
 const NONCE_KEEP_MS = 24 * 3600_000;
+/** Reported orders are history after this; their nonces are kept separately. */
+const FINISHED_KEEP_MS = 30 * 24 * 3600_000;
 
 export function createOrderRunner(opts: OrderRunnerOptions) {
   const { store, handlers, clock, log } = opts;
@@ -57,12 +59,18 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
     void reportOne(orderId);
   }
 
-  const reporting = new Set<string>();
-  async function reportOne(orderId: string): Promise<boolean> {
-    if (reporting.has(orderId)) return true;
+  const reporting = new Map<string, Promise<boolean>>();
+  function reportOne(orderId: string): Promise<boolean> {
+    const inFlight = reporting.get(orderId);
+    if (inFlight) return inFlight;
+    const p = sendReport(orderId).finally(() => reporting.delete(orderId));
+    reporting.set(orderId, p);
+    return p;
+  }
+
+  async function sendReport(orderId: string): Promise<boolean> {
     const r = store.get(orderId);
     if (!r || r.state === "running" || r.reportedAt !== undefined) return true;
-    reporting.add(orderId);
     store.noteReportAttempt(orderId);
     try {
       await opts.report(orderId, {
@@ -75,8 +83,6 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
     } catch (err) {
       log.warn("order completion not delivered; will retry", { order_id: orderId, error: err });
       return false;
-    } finally {
-      reporting.delete(orderId);
     }
   }
 
@@ -157,6 +163,7 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
         queue.push(o);
       }
       store.pruneNonces(clock.now());
+      store.pruneFinished(clock.now() - FINISHED_KEEP_MS);
       if (!running && queue.length > 0) {
         running = drain().finally(() => {
           running = undefined;
@@ -183,10 +190,11 @@ export function createOrderRunner(opts: OrderRunnerOptions) {
       while (running) await running;
     },
 
-    /** Aborts the running order (it is reported as interrupted) and runs no more. */
+    /** Aborts the running order (it is reported as interrupted), runs no more, and lets reports in flight land. */
     async stop(): Promise<void> {
       stopper.abort(new Error("agent stopping"));
       await running;
+      await Promise.allSettled([...reporting.values()]);
     },
 
     queued: () => queue.length + (running ? 1 : 0),

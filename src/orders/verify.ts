@@ -115,7 +115,8 @@ export function verifyOrder(envelope: Record<string, unknown>, ctx: VerifyContex
   if (signedId !== undefined && signedId !== "0" && envelopeId !== undefined && signedId !== envelopeId) {
     return reject("mismatch", `envelope order_id "${envelopeId}" disagrees with the signed order_id "${signedId}"`);
   }
-  const orderId = envelopeId ?? signedId;
+  // The placeholder "0" identifies nothing: without an envelope id such orders would collide.
+  const orderId = envelopeId ?? (signedId === "0" ? undefined : signedId);
   if (!orderId) return reject("malformed", "order has no order_id");
 
   const runbookId = typeof payload.runbook_id === "string" ? payload.runbook_id : undefined;

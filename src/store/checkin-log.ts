@@ -7,7 +7,7 @@ import type { Database } from "bun:sqlite";
 export interface CheckinLogEntry {
   startedAt: number;
   finishedAt: number;
-  outcome: "ok" | "auth_failed" | "http_error" | "network_error" | "bad_response";
+  outcome: "ok" | "auth_failed" | "clock_skew" | "http_error" | "network_error" | "tls_pin_mismatch" | "bad_response" | "local_error";
   httpStatus?: number;
   error?: string;
   skewMs?: number;

@@ -38,6 +38,8 @@ export interface OrderStore {
   /** Forgets nonces whose keep-until time is before `now`. */
   pruneNonces(now: number): number;
   countByState(): Record<OrderState, number>;
+  /** Forgets orders reported to CC before `before`; returns how many. */
+  pruneFinished(before: number): number;
 }
 
 type Row = {
@@ -83,6 +85,7 @@ export function createOrderStore(db: Database): OrderStore {
   const nonceQ = db.query<{ n: number }, [string]>("SELECT 1 AS n FROM order_nonces WHERE nonce = ?");
   const nonceIns = db.query("INSERT OR IGNORE INTO order_nonces (nonce, order_id, seen_at, keep_until) VALUES (?, ?, ?, ?)");
   const prune = db.query("DELETE FROM order_nonces WHERE keep_until < ?");
+  const pruneQ = db.query("DELETE FROM orders WHERE reported_at IS NOT NULL AND reported_at < ?");
   const countQ = db.query<{ state: OrderState; n: number }, []>("SELECT state, count(*) AS n FROM orders GROUP BY state");
 
   return {
@@ -102,6 +105,7 @@ export function createOrderStore(db: Database): OrderStore {
     nonceSeen: (nonce) => nonceQ.get(nonce) !== null,
     rememberNonce: (nonce, id, at, keepUntil) => void nonceIns.run(nonce, id, at, keepUntil),
     pruneNonces: (now) => prune.run(now).changes,
+    pruneFinished: (before) => pruneQ.run(before).changes,
     countByState() {
       const out: Record<OrderState, number> = { running: 0, succeeded: 0, failed: 0, rejected: 0 };
       for (const r of countQ.all()) out[r.state] = r.n;
