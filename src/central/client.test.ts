@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeClock } from "../../tests/helpers/fake-clock.ts";
+import { makeTestCert } from "../../tests/helpers/test-cert.ts";
 import { tempDir, type TempDir } from "../../tests/helpers/temp-dir.ts";
 import { startReferenceCC, type RunningReferenceCC } from "../../tests/reference-cc/index.ts";
 import { createEnvelopeKeys, signingKeyFromSeed, verifySigauth } from "../identity/index.ts";
@@ -354,18 +355,10 @@ describe("createCentralClient: TLS pinning", () => {
 
   beforeAll(async () => {
     tmp = tempDir("central-tls-");
-    const run = (cmd: string) => {
-      const r = Bun.spawnSync(["sh", "-c", cmd], { cwd: tmp.path, stderr: "pipe" });
-      if (r.exitCode !== 0) throw new Error(`${cmd}: ${r.stderr.toString()}`);
-      return r.stdout.toString();
-    };
-    run(
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost " +
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem",
-    );
-    pin = run("openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum").split(" ")[0]!;
-    cert = readFileSync(join(tmp.path, "cert.pem"), "utf8");
-    const key = readFileSync(join(tmp.path, "key.pem"), "utf8");
+    const made = makeTestCert(tmp.path);
+    pin = made.spkiSha256;
+    cert = made.cert;
+    const key = made.key;
     cc = await startReferenceCC({ sites: { [SITE]: { apiKey: KEY } }, rotateOnFirstCheckin: false, now: () => clock.now(), tls: { cert, key } });
   });
   afterAll(async () => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { makeTestCert } from "../../tests/helpers/test-cert.ts";
 import { tempDir, type TempDir } from "../../tests/helpers/temp-dir.ts";
 import { pinnedServerIdentity, spkiSha256 } from "./tls-pin.ts";
 
@@ -11,17 +10,9 @@ let opensslPin: string;
 
 beforeAll(() => {
   tmp = tempDir("tls-pin-");
-  const run = (cmd: string) => {
-    const r = Bun.spawnSync(["sh", "-c", cmd], { cwd: tmp.path, stderr: "pipe" });
-    if (r.exitCode !== 0) throw new Error(`${cmd}: ${r.stderr.toString()}`);
-    return r.stdout.toString();
-  };
-  run(
-    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost " +
-      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem",
-  );
-  opensslPin = run("openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum").split(" ")[0]!;
-  der = new X509Certificate(readFileSync(join(tmp.path, "cert.pem"))).raw;
+  const made = makeTestCert(tmp.path);
+  opensslPin = made.spkiSha256;
+  der = new X509Certificate(made.cert).raw;
 });
 afterAll(() => tmp[Symbol.dispose]());
 

@@ -3,27 +3,21 @@
  * request field of the protocol with this machine's real values, valid signatures, and the
  * first-check-in key rotation written back to the config file.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../src/config/index.ts";
 import { collectHostFacts } from "../../src/host/index.ts";
 import { signingKeyFromSeed } from "../../src/identity/index.ts";
-import { startReferenceCC, type RunningReferenceCC } from "../reference-cc/index.ts";
-import { runAgentCommand, startAgent, writeAgentConfig, type AgentProcess } from "../helpers/agent-process.ts";
+import { runAgentCommand, writeAgentConfig } from "../helpers/agent-process.ts";
+import { e2eFixture } from "../helpers/e2e-fixture.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const SITE = "clinic-e2e";
 const KEY = "initial-key-0123456789abcdefghijklmnopqrstuv";
 
-let cc: RunningReferenceCC | undefined;
-let agent: AgentProcess | undefined;
-afterEach(async () => {
-  await agent?.stop("SIGKILL", 1000);
-  await cc?.stop();
-  agent = cc = undefined;
-}, 30_000);
+const t = e2eFixture();
 
 function keyFromFile(path: string) {
   const hex = readFileSync(path, "utf8").trim();
@@ -33,7 +27,7 @@ function keyFromFile(path: string) {
 describe("compiled agent check-in", () => {
   test("sends every protocol field with this machine's values and valid signatures", async () => {
     using dir = tempDir();
-    cc = await startReferenceCC({ sites: { [SITE]: { apiKey: KEY } } });
+    const cc = await t.startCC({ sites: { [SITE]: { apiKey: KEY } } });
     const stateDir = join(dir.path, "state");
     const config = writeAgentConfig(join(dir.path, "config.yaml"), {
       site_id: SITE,
@@ -41,7 +35,7 @@ describe("compiled agent check-in", () => {
       api_endpoint: cc.url,
       state_dir: stateDir,
     });
-    agent = startAgent(config);
+    const agent = t.startAgent(config);
     const first = await cc.state.waitFor((s) => s.acceptedCheckins[0], 15_000);
     const body = first.body as Record<string, unknown>;
     const facts = collectHostFacts();
@@ -100,7 +94,7 @@ describe("compiled agent check-in", () => {
 
   test("uses the rotated key for every later request and writes it to the config file", async () => {
     using dir = tempDir();
-    cc = await startReferenceCC({ sites: { [SITE]: { apiKey: KEY } } });
+    const cc = await t.startCC({ sites: { [SITE]: { apiKey: KEY } } });
     // A force_checkin order makes the second check-in follow at once.
     cc.state.queueOrder({ order_type: "force_checkin" });
     const configFile = join(dir.path, "config.yaml");
@@ -110,11 +104,11 @@ describe("compiled agent check-in", () => {
       "# nested block some sites carry; must survive untouched\nconfig:\n  api_key: nested-old-value\n  site_id: nested\n",
     );
     const before = parseYaml(readFileSync(configFile, "utf8"));
-    agent = startAgent(configFile);
+    const agent = t.startAgent(configFile);
     const rotated = (await cc.state.waitFor((s) => s.acceptedCheckins[0]?.rotatedApiKey, 15_000))!;
     await cc.state.waitFor((s) => s.acceptedCheckins.length >= 2 && s.completions.length >= 1, 15_000);
 
-    const later = cc.state.requests.filter((r) => r.time > cc!.state.acceptedCheckins[0]!.time);
+    const later = cc.state.requests.filter((r) => r.time > cc.state.acceptedCheckins[0]!.time);
     expect(later.length).toBeGreaterThanOrEqual(2);
     for (const r of later) expect(r.headers.authorization).toBe(`Bearer ${rotated}`);
     expect(cc.state.acceptedCheckins[1]!.bearer).toBe(rotated);

@@ -3,26 +3,20 @@
  * cleanly with its state intact; it tells systemd READY/STOPPING, and feeds the watchdog only
  * while its loop makes progress.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { startReferenceCC, type RunningReferenceCC } from "../reference-cc/index.ts";
-import { runAgentCommand, startAgent, writeAgentConfig, type AgentProcess } from "../helpers/agent-process.ts";
+import { runAgentCommand, writeAgentConfig } from "../helpers/agent-process.ts";
+import { e2eFixture } from "../helpers/e2e-fixture.ts";
 import { startNotifySocket } from "../helpers/notify-socket.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const KEY = "lifecycle-key-0123456789abcdefghijklmn";
-let cc: RunningReferenceCC | undefined;
-let agent: AgentProcess | undefined;
-afterEach(async () => {
-  await agent?.stop("SIGKILL", 1000);
-  await cc?.stop();
-  agent = cc = undefined;
-}, 30_000);
+const t = e2eFixture();
 
 test("SIGTERM during a check-in exits 0 within seconds and leaves the state intact", async () => {
   using dir = tempDir();
-  cc = await startReferenceCC({ sites: { clinic: { apiKey: KEY } } });
+  const cc = await t.startCC({ sites: { clinic: { apiKey: KEY } } });
   const stateDir = join(dir.path, "state");
   const config = writeAgentConfig(join(dir.path, "config.yaml"), {
     site_id: "clinic",
@@ -31,14 +25,14 @@ test("SIGTERM during a check-in exits 0 within seconds and leaves the state inta
     state_dir: stateDir,
   });
   // First run: one good check-in, so there is state to keep.
-  agent = startAgent(config);
+  let agent = t.startAgent(config);
   await cc.state.waitFor((s) => s.acceptedCheckins[0], 15_000);
   await agent.waitForLog((l) => l.msg === "checked in");
   expect(await agent.stop("SIGTERM")).toBe(0);
 
   // Second run: CC answers slowly, and SIGTERM arrives while the check-in is in flight.
   cc.state.setLatency("checkin", 8_000);
-  agent = startAgent(config);
+  agent = t.startAgent(config);
   await agent.waitForLog((l) => l.msg === "agent started");
   await Bun.sleep(300);
   const t0 = performance.now();
@@ -58,7 +52,7 @@ test("SIGTERM during a check-in exits 0 within seconds and leaves the state inta
 test("notifies systemd and pings the watchdog only while the loop makes progress", async () => {
   using dir = tempDir();
   using notify = await startNotifySocket(dir.path);
-  cc = await startReferenceCC({ sites: { clinic: { apiKey: KEY } } });
+  const cc = await t.startCC({ sites: { clinic: { apiKey: KEY } } });
   const config = writeAgentConfig(join(dir.path, "config.yaml"), {
     site_id: "clinic",
     api_key: KEY,
@@ -67,7 +61,7 @@ test("notifies systemd and pings the watchdog only while the loop makes progress
   });
   // The first check-in hangs for 4 s: a loop stuck in an await must not ping.
   cc.state.setLatency("checkin", 4_000);
-  agent = startAgent(config, { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "2000000" });
+  const agent = t.startAgent(config, { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "2000000" });
   await agent.waitForLog((l) => l.msg === "agent started");
   const started = Date.now();
   await agent.waitForLog((l) => l.msg === "checked in", 15_000);

@@ -3,24 +3,18 @@
  * key, written to the config file), and Central Command down for a while (backoff, no busy
  * loop, then recovery).
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
-import { startReferenceCC, type RunningReferenceCC } from "../reference-cc/index.ts";
-import { startAgent, writeAgentConfig, type AgentProcess } from "../helpers/agent-process.ts";
+import { writeAgentConfig } from "../helpers/agent-process.ts";
+import { e2eFixture } from "../helpers/e2e-fixture.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
-let cc: RunningReferenceCC | undefined;
-let agent: AgentProcess | undefined;
-afterEach(async () => {
-  await agent?.stop("SIGKILL", 1000);
-  await cc?.stop();
-  agent = cc = undefined;
-});
+const t = e2eFixture();
 
 test("three 401s in a row lead to a rekey and check-ins resume with the new key", async () => {
   using dir = tempDir();
-  cc = await startReferenceCC({ sites: { clinic: { apiKey: "first-key-0123456789abcdefghijklmnop" } } });
+  const cc = await t.startCC({ sites: { clinic: { apiKey: "first-key-0123456789abcdefghijklmnop" } } });
   const configFile = writeAgentConfig(join(dir.path, "config.yaml"), {
     site_id: "clinic",
     api_key: "first-key-0123456789abcdefghijklmnop",
@@ -28,7 +22,7 @@ test("three 401s in a row lead to a rekey and check-ins resume with the new key"
     state_dir: join(dir.path, "state"),
     poll_interval: 10,
   });
-  agent = startAgent(configFile);
+  const agent = t.startAgent(configFile);
   const rotated = (await cc.state.waitFor((s) => s.acceptedCheckins[0]?.rotatedApiKey, 15_000))!;
   // CC revokes the key (an operator's mistake, a database restore…).
   cc.state.revokeKey(rotated);
@@ -46,7 +40,7 @@ test("three 401s in a row lead to a rekey and check-ins resume with the new key"
 
 test("Central Command down: the agent backs off without a busy loop and recovers", async () => {
   using dir = tempDir();
-  cc = await startReferenceCC({ sites: { clinic: { apiKey: "first-key-0123456789abcdefghijklmnop" } } });
+  const cc = await t.startCC({ sites: { clinic: { apiKey: "first-key-0123456789abcdefghijklmnop" } } });
   const url = cc.url;
   await cc.stop();
   const configFile = writeAgentConfig(join(dir.path, "config.yaml"), {
@@ -55,7 +49,7 @@ test("Central Command down: the agent backs off without a busy loop and recovers
     api_endpoint: url,
     state_dir: join(dir.path, "state"),
   });
-  agent = startAgent(configFile);
+  const agent = t.startAgent(configFile);
   await Bun.sleep(4000);
   const failures = agent.logs("check-in failed");
   expect(failures.length).toBeGreaterThanOrEqual(2);

@@ -2,20 +2,14 @@
  * Credentials from Central Command live in memory only: after a full run, planted secrets are
  * nowhere under the state dir and nowhere in what the agent printed.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startReferenceCC, type RunningReferenceCC } from "../reference-cc/index.ts";
-import { startAgent, writeAgentConfig, type AgentProcess } from "../helpers/agent-process.ts";
+import { writeAgentConfig } from "../helpers/agent-process.ts";
+import { e2eFixture } from "../helpers/e2e-fixture.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
-let cc: RunningReferenceCC | undefined;
-let agent: AgentProcess | undefined;
-afterEach(async () => {
-  await agent?.stop("SIGKILL", 1000);
-  await cc?.stop();
-  agent = cc = undefined;
-}, 30_000);
+const t = e2eFixture();
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
@@ -32,7 +26,7 @@ test("planted target credentials never reach the state dir or the logs", async (
     windowsPassword: 'PLANTED-win-pw-"quoted"\\9',
   };
   const apiKey = "site-key-PLANTED-0123456789abcdefghijklmnop";
-  cc = await startReferenceCC({ sites: { clinic: { apiKey } } });
+  const cc = await t.startCC({ sites: { clinic: { apiKey } } });
   cc.state.configureSite("clinic", {
     linuxTargets: [
       { hostname: "10.0.0.5", port: 22, username: "admin", password: planted.linuxPassword, sudo_password: planted.sudoPassword },
@@ -51,7 +45,7 @@ test("planted target credentials never reach the state dir or the logs", async (
     state_dir: stateDir,
     log_level: "debug",
   });
-  agent = startAgent(config);
+  const agent = t.startAgent(config);
   await cc.state.waitFor((s) => s.acceptedCheckins.length >= 2 && s.completions.length >= 2, 15_000);
   const checkedIn = await agent.waitForLog((l) => l.msg === "checked in" && (l.targets as { linux: number }).linux === 2);
   expect(checkedIn.targets).toEqual({ windows: 1, linux: 2 });

@@ -3,45 +3,27 @@
  * checks in only to a server whose certificate carries the pinned key, and keeps refusing a
  * wrong one (the pin is never dropped after failures).
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { startReferenceCC, type RunningReferenceCC } from "../reference-cc/index.ts";
-import { startAgent, writeAgentConfig, type AgentProcess } from "../helpers/agent-process.ts";
+import { writeAgentConfig } from "../helpers/agent-process.ts";
+import { e2eFixture } from "../helpers/e2e-fixture.ts";
+import { makeTestCert, type TestCert } from "../helpers/test-cert.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const KEY = "tls-key-0123456789abcdefghijklmnopqrs";
 const certs = tempDir("ca-tls-");
 afterAll(() => certs[Symbol.dispose]());
-let spkiPin = "";
-
+let cert: TestCert;
 beforeAll(() => {
-  const r = Bun.spawnSync(
-    [
-      "sh",
-      "-c",
-      `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost ` +
-        `-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null && ` +
-        `openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum`,
-    ],
-    { cwd: certs.path },
-  );
-  if (r.exitCode !== 0) throw new Error("openssl failed to make a test certificate");
-  spkiPin = r.stdout.toString().split(" ")[0]!;
+  cert = makeTestCert(certs.path);
 });
 
-let cc: RunningReferenceCC | undefined;
-let agent: AgentProcess | undefined;
-afterEach(async () => {
-  await agent?.stop("SIGKILL", 1000);
-  await cc?.stop();
-  agent = cc = undefined;
-}, 30_000);
+const t = e2eFixture();
 
 async function runWithPin(pin: string) {
-  cc = await startReferenceCC({
+  const cc = await t.startCC({
     sites: { clinic: { apiKey: KEY } },
-    tls: { cert: readFileSync(join(certs.path, "cert.pem"), "utf8"), key: readFileSync(join(certs.path, "key.pem"), "utf8") },
+    tls: { cert: cert.cert, key: cert.key },
   });
   const dir = tempDir();
   const config = writeAgentConfig(join(dir.path, "config.yaml"), {
@@ -52,12 +34,12 @@ async function runWithPin(pin: string) {
     tls_pin_hash: pin,
   });
   // The test CA is trusted like a site's own CA would be; the pin is checked on top.
-  agent = startAgent(config, { NODE_EXTRA_CA_CERTS: join(certs.path, "cert.pem") });
+  const agent = t.startAgent(config, { NODE_EXTRA_CA_CERTS: cert.certPath });
   return { cc, agent, dir };
 }
 
 test("checks in over HTTPS when the server key matches the pin", async () => {
-  const { cc, agent, dir } = await runWithPin(spkiPin);
+  const { cc, agent, dir } = await runWithPin(cert.spkiSha256);
   using _ = dir;
   await cc.state.waitFor((s) => s.acceptedCheckins[0], 15_000);
   await agent.waitForLog((l) => l.msg === "checked in");
