@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanupNow, installCleanupHooks, tempDir, track } from "./support/cleanup.ts";
+import { cleanupNow, installCleanupHooks, stopRequested, tempDir, track } from "./support/cleanup.ts";
 import { renderTable, targetMet, type Figure } from "./support/figures.ts";
 import { describeMachine } from "./support/machine.ts";
 import { REPO_ROOT } from "./support/paths.ts";
@@ -66,6 +66,8 @@ async function main(): Promise<number> {
     const argv = [process.execPath, join(REPO_ROOT, "bench", `${bench}.ts`), ...(values.quick ? ["--quick"] : []), "--figures-out", out];
     const proc = track(Bun.spawn(argv, { cwd: REPO_ROOT, stdout: "inherit", stderr: "inherit" }));
     const code = await proc.exited;
+    const stopped = stopRequested();
+    if (stopped !== undefined) return stopped; // interrupted: no summary of a partial run
     let figures: Figure[];
     try {
       figures = JSON.parse(readFileSync(out, "utf8")) as Figure[];

@@ -50,7 +50,7 @@ export async function startBenchCC(): Promise<BenchCC> {
   };
 }
 
-/** Writes the agent's YAML config into `dir`; returns its path. */
+/** Writes the agent's YAML config (mode 0600) into `dir`; returns its path. */
 export function writeAgentConfig(dir: string, endpoint: string, pollIntervalSeconds = 10): string {
   const file = join(dir, "config.yaml");
   writeFileSync(
@@ -63,6 +63,8 @@ export function writeAgentConfig(dir: string, endpoint: string, pollIntervalSeco
       `poll_interval: ${pollIntervalSeconds}`,
       "",
     ].join("\n"),
+    // As installed: the agent warns (one more log line at start-up) when others can read its key.
+    { mode: 0o600 },
   );
   return file;
 }

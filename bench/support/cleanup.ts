@@ -57,7 +57,29 @@ export function cleanupNow(): void {
   dirs.clear();
 }
 
+/**
+ * SIGTERM to every tracked child, then SIGKILL to those still running after `graceMs`. A child
+ * that is itself a benchmark gets the chance to stop its own children first.
+ */
+async function terminateChildren(graceMs: number): Promise<void> {
+  const running = [...children];
+  for (const child of running) {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.race([Promise.all(running.map((c) => c.exited)), Bun.sleep(graceMs)]);
+}
+
 let installed = false;
+let stopExitCode: number | undefined;
+
+/** 128 + the signal number once a stop signal has arrived; undefined before. */
+export function stopRequested(): number | undefined {
+  return stopExitCode;
+}
 
 /** Installs the exit and signal hooks once per process. */
 export function installCleanupHooks(): void {
@@ -67,9 +89,13 @@ export function installCleanupHooks(): void {
   const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
   for (const [signal, number] of Object.entries(signals)) {
     process.on(signal, () => {
-      process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
-      cleanupNow();
-      process.exit(128 + number);
+      if (stopExitCode !== undefined) return;
+      stopExitCode = 128 + number;
+      process.stderr.write(`\nbench: ${signal}, stopping children and cleaning up\n`);
+      void terminateChildren(3000).finally(() => {
+        cleanupNow();
+        process.exit(128 + number);
+      });
     });
   }
 }
