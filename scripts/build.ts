@@ -7,7 +7,11 @@ import { parseArgs } from "node:util";
 import { statSync } from "node:fs";
 
 const { values } = parseArgs({
-  options: { outfile: { type: "string", default: "dist/compliance-agent" }, target: { type: "string" } },
+  options: {
+    outfile: { type: "string", default: "dist/compliance-agent" },
+    target: { type: "string" },
+    smol: { type: "boolean", default: false },
+  },
 });
 const started = performance.now();
 const args = [
@@ -18,6 +22,11 @@ const args = [
   "--bytecode",
   "--format=esm",
   "--sourcemap=none",
+  // An appliance binary reads its settings from its config file only: a stray .env or
+  // bunfig.toml in the working directory must not change its environment or runtime.
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  ...(values.smol ? ["--compile-exec-argv=--smol"] : []),
   `--outfile=${values.outfile}`,
   ...(values.target ? [`--target=${values.target}`] : []),
 ];

@@ -129,7 +129,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     // Accepted orders are stored as running until they finish, queued or not.
     return { orders_pending: orderStore.countByState().running, orders_unreported: orderStore.unreported(1000).length };
   };
-  const cycle = createCheckinCycle({
+  const checkinCycle = createCheckinCycle({
     siteId: config.siteId,
     agentVersion: deps.agentVersion,
     client,
@@ -144,11 +144,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     clock,
     log: log.child({ component: "checkin" }),
     machineFacts: deps.machineFacts,
-    daemonHealth: (facts) => {
-      const depths = queueDepths();
-      state.set("queueDepths", depths);
-      return deps.daemonHealth(facts, depths);
-    },
+    daemonHealth: (facts) => deps.daemonHealth(facts, queueDepths()),
     ...(deps.hardwareId ? { hardwareId: deps.hardwareId } : {}),
     maxSkewMs: config.ntpMaxSkewMs,
     onDirectives: (d) => {
@@ -156,8 +152,22 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     },
   });
 
-  state.set("agentVersion", deps.agentVersion);
-  state.set("startedAt", clock.now());
+  const startedAt = clock.now();
+  let firstCycle = true;
+  // Bookkeeping for `status` is written after each cycle, not before the first check-in: every
+  // write is an fsync, and the first check-in should leave as soon as the agent can send it.
+  const cycle: typeof checkinCycle = async (signal) => {
+    const result = await checkinCycle(signal);
+    db.transaction(() => {
+      if (firstCycle) {
+        state.set("agentVersion", deps.agentVersion);
+        state.set("startedAt", startedAt);
+        firstCycle = false;
+      }
+      state.set("queueDepths", queueDepths());
+    })();
+    return result;
+  };
   log.info("agent started", {
     version: deps.agentVersion,
     site_id: config.siteId,

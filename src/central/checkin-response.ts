@@ -28,7 +28,12 @@ export type CredentialEnvelope = z.infer<typeof envelopeSchema>;
 // Orders are verified one by one later; a malformed one must not make the whole answer unusable.
 const orderSchema = z.record(z.string(), z.unknown());
 
-const responseSchema = z.looseObject({
+// Built on first use: constructing zod schemas costs milliseconds the agent should not spend
+// before its first check-in is on the wire.
+let responseSchemaMemo: ReturnType<typeof buildResponseSchema> | undefined;
+const responseSchema = () => (responseSchemaMemo ??= buildResponseSchema());
+
+const buildResponseSchema = () => z.looseObject({
   status: z.string().optional(),
   appliance_id: z.string().min(1).optional(),
   server_time: z.string().optional(),
@@ -81,7 +86,7 @@ export function parseCheckinAnswer(json: unknown): CheckinAnswer {
   if (typeof json === "object" && json !== null && !Array.isArray(json) && !["status", "appliance_id", "server_time"].some((k) => k in json)) {
     throw new CheckinResponseError("Check-in answer is not usable: it has none of status, appliance_id, server_time");
   }
-  const parsed = responseSchema.safeParse(json);
+  const parsed = responseSchema().safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 5);
     throw new CheckinResponseError(`Check-in answer is not usable: ${issues.join("; ")}`);

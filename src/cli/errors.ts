@@ -3,10 +3,12 @@
  * edge. Messages never carry secrets (the errors are built that way; the logger redacts too).
  * @module
  */
-import { ConfigError } from "../config/index.ts";
-import { EnvelopeError, KeyFileError } from "../identity/index.ts";
+// Leaf modules only: `version` and `--help` must not pay for loading the whole agent.
+import { ConfigError } from "../config/errors.ts";
+import { EnvelopeError, KeyFileError } from "../identity/errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { StateDirError, StoreError } from "../store/index.ts";
+import { StoreError } from "../store/open.ts";
+import { StateDirError } from "../store/state-dir.ts";
 import { UsageError } from "./args.ts";
 import { EXIT } from "./exit-codes.ts";
 

@@ -125,3 +125,14 @@ describe("sealEnvelope", () => {
     expect(error.message).toBe('Cannot seal credential envelope: "recipient public key" must be 32 bytes, found 31');
   });
 });
+
+describe("createEnvelopeKeys public key", () => {
+  test("equals tweetnacl's derivation from the same secret (native X25519 cross-check)", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const bytes = seededRandom(seed).bytes(32);
+      const keys = createEnvelopeKeys({ random: { float: () => 0, bytes: () => bytes.slice() } });
+      const expected = Buffer.from(nacl.box.keyPair.fromSecretKey(bytes).publicKey).toString("hex");
+      expect(keys.publicKeyHex).toBe(expected);
+    }
+  });
+});
