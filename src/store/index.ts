@@ -8,3 +8,5 @@ export { createOrderStore } from "./order-store.ts";
 export type { OrderRecord, OrderState, OrderStore } from "./order-store.ts";
 export { MIGRATIONS } from "./migrations.ts";
 export type { Migration } from "./migrations.ts";
+export { createEvidenceStore } from "./evidence-store.ts";
+export type { ChainEntry, DeliveryRow, EvidenceCounts, EvidenceRow, EvidenceStore, UploadState } from "./evidence-store.ts";

@@ -61,6 +61,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX order_nonces_keep ON order_nonces (keep_until);
     `,
   },
+  {
+    version: 3,
+    description: "evidence chain, its deliveries to Central Command, and tombstones of pruned records",
+    sql: `
+      CREATE TABLE evidence (
+        seq INTEGER PRIMARY KEY,
+        bundle_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        canonical TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        upload_state TEXT NOT NULL DEFAULT 'pending',
+        delivery_id INTEGER,
+        late INTEGER NOT NULL DEFAULT 0,
+        dead_reason TEXT
+      ) STRICT;
+      CREATE INDEX evidence_pending ON evidence (upload_state, seq);
+      CREATE INDEX evidence_created ON evidence (created_at);
+      CREATE TABLE evidence_deliveries (
+        id INTEGER PRIMARY KEY,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        sent_at INTEGER NOT NULL,
+        bundle_hash TEXT NOT NULL,
+        status TEXT NOT NULL,
+        payload TEXT,
+        receipt TEXT,
+        reason TEXT
+      ) STRICT;
+      CREATE TABLE evidence_pruned (
+        seq INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        pruned_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE evidence_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this build knows. */
