@@ -30,7 +30,7 @@ describe("migrate", () => {
     migrate(db, ":memory:");
     expect({ version: userVersion(db), tables: tables(db) }).toEqual({
       version: SCHEMA_VERSION,
-      tables: ["checkins", "kv", "order_nonces", "orders"],
+      tables: ["checkins", "evidence", "evidence_deliveries", "evidence_meta", "evidence_pruned", "kv", "order_nonces", "orders"],
     });
   });
 
