@@ -50,6 +50,7 @@ const VALUE_OF: Record<ConfigKey, (c: Config) => unknown> = {
   reseller_id: (c) => c.resellerId,
   order_ttl: (c) => c.orderTtlSeconds,
   ntp_max_skew_ms: (c) => c.ntpMaxSkewMs,
+  ntp_servers: (c) => c.ntpServers.map(({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`),
   evidence_retention: (c) => c.evidenceRetention,
   prune_retention_days: (c) => c.pruneRetentionDays,
   rmm_webhook_url: (c) => c.rmmWebhookUrl,
@@ -85,6 +86,10 @@ const PURPOSE: Record<ConfigKey, string> = {
   reseller_id: "The reseller serving the site.",
   order_ttl: "Seconds an order stays valid when Central Command signs only its creation time and no `expires_at`.",
   ntp_max_skew_ms: "How far, in milliseconds, this clock may differ from Central Command's `server_time` before a warning is logged.",
+  ntp_servers:
+    "NTP servers that the appliance's clock self-checks ask over SNTP; a port left out is 123. Their median offset is " +
+    "held to `ntp_max_skew_ms`. When the list is empty no NTP query is made, and the clock offset comes from " +
+    "Central Command's `server_time`.",
   evidence_retention: "Minimum number of evidence records kept, whatever their age.",
   prune_retention_days: "Age in days after which records may be pruned (the `evidence_retention` newest are kept regardless).",
   rmm_webhook_url: "Webhook that notifications are sent to (the site's RMM or the reseller).",
@@ -109,6 +114,7 @@ const NOT_USED_YET: Partial<Record<ConfigKey, { field: string; mentionedIn?: str
   allow_disruptive_outside_window: { field: "allowDisruptiveOutsideWindow" },
   deployment_mode: { field: "deploymentMode" },
   reseller_id: { field: "resellerId" },
+  ntp_servers: { field: "ntpServers", mentionedIn: ["src/selfcheck/gather.ts"] },
   evidence_retention: { field: "evidenceRetention" },
   prune_retention_days: { field: "pruneRetentionDays" },
   rmm_webhook_url: { field: "rmmWebhookUrl" },
@@ -247,6 +253,7 @@ function keysSection(probe: Probe): string[] {
   check(one("log_level: WARNING").logLevel === "warn", "log_level ignores case and reads warning as warn");
   check(one(`tls_pin_hash: "${"AB".repeat(32)}"`).tlsPinHash === "ab".repeat(32), "upper-case pin hex is accepted");
   check(one('maintenance_window: "22:00-02:00"').maintenanceWindow.endMinutes === 120, "the window may wrap past midnight");
+  check(one("ntp_servers: [ntp.example.net]").ntpServers[0]?.port === 123, "an NTP server's port defaults to 123");
   const edge = (float: number) => jitteredInterval(60_000, { float: () => float, bytes: () => new Uint8Array() });
   check(edge(0) === 54_000 && edge(0.999999) === 66_000, "each poll wait varies by up to 10 % either way");
 
@@ -271,7 +278,8 @@ function keysSection(probe: Probe): string[] {
     ...rows,
     "",
     `This version acts on ${CONFIG_KEYS.length - unused.length} of the ${CONFIG_KEYS.length} keys. The other ${unused.length}`,
-    "configure parts of the agent that are not built yet (healing, evidence, local listeners, notifications).",
+    "configure parts of the agent that are not built yet or not yet run by it (healing, evidence, self-checks,",
+    "local listeners, notifications).",
     "They are checked already, so that a file which would be wrong later is refused today. `healing_enabled` and",
     "`healing_dry_run` are written into the start-up log line and change nothing else.",
     "",

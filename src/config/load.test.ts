@@ -7,6 +7,7 @@ import { tempDirForTest } from "./test-support.ts";
 
 const PIN = "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789";
 const MINIMAL = "site_id: clinic-42\napi_key: key-0123456789\n";
+const NTP_MUST = `key "ntp_servers" must be a list of at most 8 different "host" or "host:port" strings, with a port from 1 to 65535 (123 when left out) and an IPv6 address in brackets`;
 
 /** Loads `text` from a real file, with no environment, and returns what happened. */
 function load(text: string) {
@@ -46,6 +47,10 @@ deployment_mode: reseller
 reseller_id: partner-7
 order_ttl: 600
 ntp_max_skew_ms: 2000
+ntp_servers:
+  - ntp1.example.net
+  - "192.0.2.10:1123"
+  - "[2001:db8::123]"
 evidence_retention: 500
 prune_retention_days: 30
 rmm_webhook_url: https://rmm.example.net/hook
@@ -75,6 +80,11 @@ require_signed_rules: false
       resellerId: "partner-7",
       orderTtlSeconds: 600,
       ntpMaxSkewMs: 2000,
+      ntpServers: [
+        { host: "ntp1.example.net", port: 123 },
+        { host: "192.0.2.10", port: 1123 },
+        { host: "2001:db8::123", port: 123 },
+      ],
       evidenceRetention: 500,
       pruneRetentionDays: 30,
       rmmWebhookUrl: "https://rmm.example.net/hook",
@@ -104,6 +114,7 @@ require_signed_rules: false
       deploymentMode: "direct",
       orderTtlSeconds: 900,
       ntpMaxSkewMs: 5000,
+      ntpServers: [],
       evidenceRetention: 200,
       pruneRetentionDays: 90,
       listeners: { status: 80, sensor: 8080 },
@@ -134,6 +145,20 @@ tls_pin_hash: ""\nmetrics_port:\npoll_interval:\nmaintenance_window: 22:00-02:00
     expect(config.listeners).toEqual({ status: 80, sensor: 8080 });
     expect(config.pollIntervalSeconds).toBe(60);
     expect(config.maintenanceWindow.start).toBe("22:00");
+  });
+
+  test.each([
+    ["an empty list", "ntp_servers: []", []],
+    ["a key with nothing after it", "ntp_servers:", []],
+    ["a flow list with ports and an IPv6 address", 'ntp_servers: [ntp.example.net, "10.0.0.1:11123", "[fd00::1]:123"]', [
+      { host: "ntp.example.net", port: 123 },
+      { host: "10.0.0.1", port: 11123 },
+      { host: "fd00::1", port: 123 },
+    ]],
+    ["eight servers, spaces trimmed", `ntp_servers: [${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `" ntp${n}.example.net "`).join(", ")}]`,
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ host: `ntp${n}.example.net`, port: 123 }))],
+  ])("reads ntp_servers: %s", (_what, line, servers) => {
+    expect(load(`${MINIMAL}${line}\n`).config.ntpServers).toEqual(servers);
   });
 
   test("accepts an http endpoint and a bracketed IPv6 syslog target", () => {
@@ -174,6 +199,15 @@ describe("loadConfig rejects a bad config", () => {
     ["a prefixed tls_pin_hash", `${MINIMAL}tls_pin_hash: sha256/${PIN}\n`, `key "tls_pin_hash" must be 64 hex digits (the SHA-256 of the server's public key), with no "sha256/" or "sha256:" prefix, found "sha256/${PIN}"`, "tls_pin_hash"],
     ["a tls_pin_hash with a plain-http endpoint", `${MINIMAL}api_endpoint: http://cc.example.net\ntls_pin_hash: ${PIN}\n`, 'key "tls_pin_hash" is set but "api_endpoint" is plain http: a pin needs an https endpoint', "tls_pin_hash"],
     ["a syslog target without a port", `${MINIMAL}syslog_target: logs.example.net\n`, 'key "syslog_target" must be "host:port" with a port from 1 to 65535, found "logs.example.net"', "syslog_target"],
+    ["an ntp server with a bad port", `${MINIMAL}ntp_servers: [ntp.example.net, "ntp2.example.net:99999"]\n`, `${NTP_MUST}, found "ntp2.example.net:99999" as item 2`, "ntp_servers"],
+    ["an ntp server with port 0", `${MINIMAL}ntp_servers: ["ntp.example.net:0"]\n`, `${NTP_MUST}, found "ntp.example.net:0" as item 1`, "ntp_servers"],
+    ["an unbracketed IPv6 ntp server", `${MINIMAL}ntp_servers: ["2001:db8::1"]\n`, `${NTP_MUST}, found "2001:db8::1" as item 1`, "ntp_servers"],
+    ["an ntp server given as a URL", `${MINIMAL}ntp_servers: ["ntp://ntp.example.net"]\n`, `${NTP_MUST}, found "ntp://ntp.example.net" as item 1`, "ntp_servers"],
+    ["a number among the ntp servers", `${MINIMAL}ntp_servers: [ntp.example.net, 123]\n`, `${NTP_MUST}, found 123 as item 2`, "ntp_servers"],
+    ["nine ntp servers", `${MINIMAL}ntp_servers: [${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `ntp${n}.example.net`).join(", ")}]\n`, `${NTP_MUST}, found "ntp9.example.net" as item 9`, "ntp_servers"],
+    ["a repeated ntp server", `${MINIMAL}ntp_servers: [ntp.example.net, NTP.example.net:123]\n`, `${NTP_MUST}, found "NTP.example.net:123" as item 2`, "ntp_servers"],
+    ["one ntp server, not a list", `${MINIMAL}ntp_servers: ntp.example.net\n`, `${NTP_MUST}, found "ntp.example.net"`, "ntp_servers"],
+    ["a mapping for ntp_servers", `${MINIMAL}ntp_servers: { host: ntp.example.net }\n`, `${NTP_MUST}, found a mapping`, "ntp_servers"],
     ["zero evidence_retention", `${MINIMAL}evidence_retention: 0\n`, 'key "evidence_retention" must be an integer of at least 1, found 0', "evidence_retention"],
     ["a relative webhook_secret_file (a secret-named key: value not shown)", `${MINIMAL}webhook_secret_file: hook.secret\n`, 'key "webhook_secret_file" must be an absolute path, found a value of type string', "webhook_secret_file"],
   ])("%s", (_what, text, reason, key) => {

@@ -16,6 +16,9 @@ describe("isValidValue", () => {
     ["poll_interval", "60", false],
     ["maintenance_window", "22:00-02:00", true],
     ["maintenance_window", "22:00", false],
+    ["ntp_servers", ["ntp.example.net", "[fd00::1]:123"], true],
+    ["ntp_servers", ["[not-ipv6]:123"], false],
+    ["ntp_servers", "ntp.example.net", false],
   ] as const)("%s = %p is %p", (key, value, valid) => {
     expect(isValidValue(key, value)).toBe(valid);
   });

@@ -4,6 +4,7 @@
  * Each field's description is the "must be …" phrase used in error messages and docs.
  * @module
  */
+import { isIP } from "node:net";
 import { isAbsolute } from "node:path";
 import { z } from "zod";
 import type { LogLevel } from "../log/index.ts";
@@ -36,6 +37,8 @@ export interface Config {
   resellerId?: string;
   orderTtlSeconds: number;
   ntpMaxSkewMs: number;
+  /** NTP servers the clock self-check asks, in file order; empty when none are configured. */
+  ntpServers: { host: string; port: number }[];
   /** Minimum number of evidence records kept, whatever their age. */
   evidenceRetention: number;
   pruneRetentionDays: number;
@@ -91,6 +94,41 @@ const optional = <T extends z.ZodType>(schema: T) =>
 // Hostname, IPv4 or [IPv6], then a port.
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
+// An NTP server: a hostname, IPv4 address or [IPv6] address, and an optional port.
+const NTP_SERVER = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?))(?::(\d{1,5}))?$/;
+const MAX_NTP_SERVERS = 8;
+const NTP_PORT = 123;
+
+/** `host`, `host:port`, `[v6]` or `[v6]:port` as `{ host, port }` (IPv6 without brackets), or undefined. */
+function parseNtpServer(text: string): { host: string; port: number } | undefined {
+  const m = NTP_SERVER.exec(text);
+  if (!m || (m[1] !== undefined && isIP(m[1]) !== 6)) return undefined;
+  const port = m[3] === undefined ? NTP_PORT : Number(m[3]);
+  return port >= 1 && port <= 65535 ? { host: (m[1] ?? m[2])!, port } : undefined;
+}
+
+const ntpServers = () =>
+  z
+    .array(z.string().trim().refine((s) => parseNtpServer(s) !== undefined))
+    .superRefine((list, ctx) => {
+      // Issues point at an item, so the message can quote it: the ninth server, or a repeat.
+      if (list.length > MAX_NTP_SERVERS) ctx.addIssue({ code: "custom", path: [MAX_NTP_SERVERS], message: "too many" });
+      const seen = new Set<string>();
+      list.forEach((text, i) => {
+        const server = parseNtpServer(text);
+        if (server === undefined) return; // reported by the item's own rule
+        const id = `${server.host.toLowerCase()}:${server.port}`;
+        // A repeated server would count twice in the median and in "half of them answered".
+        if (seen.has(id)) ctx.addIssue({ code: "custom", path: [i], message: "repeated" });
+        seen.add(id);
+      });
+    })
+    .describe(
+      `a list of at most ${MAX_NTP_SERVERS} different "host" or "host:port" strings, with a port from 1 to 65535 ` +
+        `(${NTP_PORT} when left out) and an IPv6 address in brackets`,
+    )
+    .transform((list) => list.map((text) => parseNtpServer(text)!));
+
 /** The keys of the file and how each is checked; the order is the documented order. */
 const fields = {
   site_id: text(),
@@ -132,6 +170,7 @@ const fields = {
   reseller_id: optional(text()),
   order_ttl: int(60, 86400).default(900),
   ntp_max_skew_ms: int(1, 600000).default(5000),
+  ntp_servers: ntpServers().default([]),
   evidence_retention: int(1).default(200),
   prune_retention_days: int(1).default(90),
   rmm_webhook_url: optional(httpUrl()),
@@ -232,6 +271,7 @@ export const configFileSchema = z
       ...(v.reseller_id !== undefined && { resellerId: v.reseller_id }),
       orderTtlSeconds: v.order_ttl,
       ntpMaxSkewMs: v.ntp_max_skew_ms,
+      ntpServers: v.ntp_servers,
       evidenceRetention: v.evidence_retention,
       pruneRetentionDays: v.prune_retention_days,
       ...(v.rmm_webhook_url !== undefined && { rmmWebhookUrl: v.rmm_webhook_url }),

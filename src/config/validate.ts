@@ -76,5 +76,12 @@ export function validateConfig(
   if (input[key] === undefined && REQUIRED_KEYS.includes(key)) {
     throw new ConfigError(file, `missing required key "${key}"`, { key });
   }
-  throw new ConfigError(file, `key "${key}" must be ${expected}, found ${describeFound(key, input[key])}`, { key });
+  // An issue inside a list quotes the item at fault and its position: `found "ntp:0" as item 2`.
+  const value = input[key];
+  const item = issue.path[1];
+  const found =
+    typeof item === "number" && Array.isArray(value)
+      ? `${describeFound(key, value[item])} as item ${item + 1}`
+      : describeFound(key, value);
+  throw new ConfigError(file, `key "${key}" must be ${expected}, found ${found}`, { key });
 }

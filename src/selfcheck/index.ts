@@ -1,0 +1,11 @@
+export { runSelfChecks, SELF_CHECKS } from "./run.ts";
+export type { SelfCheck, SelfCheckOptions, SelfCheckVerdict } from "./self-check.ts";
+export { DEFAULT_MAX_SKEW_MS } from "./self-check.ts";
+export type { DiskFacts, EvidenceQueueFacts, SelfCheckFacts } from "./facts.ts";
+export type { SelfCheckId } from "./controls.ts";
+export { SELF_CHECK_CONTROLS } from "./controls.ts";
+export { gatherSelfCheckFacts } from "./gather.ts";
+export type { GatherSelfCheckDeps } from "./gather.ts";
+export { selfCheckScanDraft } from "./scan-draft.ts";
+export type { SelfCheckScanCommon } from "./scan-draft.ts";
+export { selfCheckClockFacts } from "./clock-facts.ts";
