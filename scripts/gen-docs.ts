@@ -82,8 +82,8 @@ const PURPOSE: Record<ConfigKey, string> = {
   healing_dry_run: "When true, heals are planned and recorded but not run. On by default, so a new appliance changes nothing until someone decides otherwise.",
   maintenance_window: "Daily window, in local time, in which disruptive heals may run; it may wrap past midnight.",
   allow_disruptive_outside_window: "Whether disruptive heals may also run outside the maintenance window.",
-  deployment_mode: "Whether the site is served directly or through a reseller.",
-  reseller_id: "The reseller serving the site.",
+  deployment_mode: "Whether the site is served directly or through a reseller; every evidence record carries it.",
+  reseller_id: "The reseller serving the site; every evidence record carries it.",
   order_ttl: "Seconds an order stays valid when Central Command signs only its creation time and no `expires_at`.",
   ntp_max_skew_ms: "How far, in milliseconds, this clock may differ from Central Command's `server_time` before a warning is logged.",
   ntp_servers:
@@ -91,7 +91,9 @@ const PURPOSE: Record<ConfigKey, string> = {
     "held to `ntp_max_skew_ms`. When the list is empty no NTP query is made, and the clock offset comes from " +
     "Central Command's `server_time`.",
   evidence_retention: "Minimum number of evidence records kept, whatever their age.",
-  prune_retention_days: "Age in days after which records may be pruned (the `evidence_retention` newest are kept regardless).",
+  prune_retention_days:
+    "Age in days after which records Central Command has accepted may be pruned, once a day (the `evidence_retention` " +
+    "newest, records not yet accepted, refused records and the newest success of each check are kept regardless).",
   rmm_webhook_url: "Webhook that notifications are sent to (the site's RMM or the reseller).",
   syslog_target: "An RFC 5424 syslog receiver that events are copied to.",
   webhook_secret_file: "File holding the secret that signs webhook notifications.",
@@ -112,11 +114,6 @@ const NOT_USED_YET: Partial<Record<ConfigKey, { field: string; mentionedIn?: str
   healing_dry_run: { field: "healingDryRun", mentionedIn: ["src/agent/agent.ts"] },
   maintenance_window: { field: "maintenanceWindow" },
   allow_disruptive_outside_window: { field: "allowDisruptiveOutsideWindow" },
-  deployment_mode: { field: "deploymentMode" },
-  reseller_id: { field: "resellerId" },
-  ntp_servers: { field: "ntpServers", mentionedIn: ["src/selfcheck/gather.ts"] },
-  evidence_retention: { field: "evidenceRetention" },
-  prune_retention_days: { field: "pruneRetentionDays" },
   rmm_webhook_url: { field: "rmmWebhookUrl" },
   syslog_target: { field: "syslogTarget" },
   webhook_secret_file: { field: "webhookSecretFile" },
@@ -278,7 +275,7 @@ function keysSection(probe: Probe): string[] {
     ...rows,
     "",
     `This version acts on ${CONFIG_KEYS.length - unused.length} of the ${CONFIG_KEYS.length} keys. The other ${unused.length}`,
-    "configure parts of the agent that are not built yet or not yet run by it (healing, evidence, self-checks,",
+    "configure parts of the agent that are not built yet or not yet run by it (healing, L2 planning, signed rules,",
     "local listeners, notifications).",
     "They are checked already, so that a file which would be wrong later is refused today. `healing_enabled` and",
     "`healing_dry_run` are written into the start-up log line and change nothing else.",

@@ -151,3 +151,43 @@ describe("agent with a wrong clock", () => {
     expect(cc.state.requests.filter((r) => r.route === "rekey")).toEqual([]);
   });
 });
+
+describe("agent evidence", () => {
+  test("every cycle attests the appliance's health, and the record reaches Central Command intact", async () => {
+    const { cc, agent, until } = await harness();
+    const delivered = await until(() => cc.state.deliveredRecords("clinic").find((r) => r.record.kind === "scan"));
+    const record = delivered!.record as { scan: { method: string; checks: { check: string; status: string }[] }; host_id: string };
+    expect(record.scan.method).toBe("self");
+    expect(record.scan.checks.map((c) => c.check).sort()).toEqual([
+      "appliance.agent-version",
+      "appliance.clock-offset",
+      "appliance.disk-space",
+      "appliance.evidence-queue",
+      "appliance.last-checkin",
+      "appliance.time-sync",
+    ]);
+    // The dev build's version is a development version: the check says so rather than pass.
+    expect(record.scan.checks.find((c) => c.check === "appliance.agent-version")!.status).toBe("fail");
+    const stored = agent.evidence.get(delivered!.seq)!;
+    expect(stored.hash).toBe(delivered!.hash);
+    await until(() => agent.evidence.get(delivered!.seq)!.uploadState === "delivered");
+  });
+
+  test("an order's outcome is an action record, a rejection included", async () => {
+    const { cc, agent, until } = await harness();
+    await until(() => cc.state.acceptedCheckins.length === 1);
+    const good = cc.state.queueOrder({ order_type: "force_checkin" });
+    const forged = cc.state.queueOrder({ order_type: "reboot", tamper: "bad-signature" });
+    agent.wake();
+    const actions = () =>
+      [...agent.evidence.chain()]
+        .filter((e) => !e.pruned && e.row.kind === "action")
+        .map((e) => (e.pruned ? undefined : JSON.parse(e.row.canonical).action));
+    const found = await until(() => (actions().length >= 2 ? actions() : undefined));
+    expect(found.find((a) => a.order_id === good.order_id)).toMatchObject({ tier: "order", outcome: "success", check: "order.force_checkin" });
+    expect(found.find((a) => a.order_id === forged.order_id)).toMatchObject({
+      outcome: "rejected",
+      reason: expect.stringMatching(/^signature verification failed:/),
+    });
+  });
+});

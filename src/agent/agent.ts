@@ -18,7 +18,15 @@ import type { SecretRegistry } from "../log/secrets.ts";
 import { startPollLoop } from "../loop/poll-loop.ts";
 import { controlHandlers } from "../orders/handlers/control.ts";
 import { createOrderRunner } from "../orders/runner.ts";
-import { createAgentState, createCheckinLog, createOrderStore, openDatabase } from "../store/index.ts";
+import { createAgentState, createCheckinLog, createEvidenceStore, createOrderStore, openDatabase, type EvidenceStore } from "../store/index.ts";
+import { createOutbox, type Outbox } from "../evidence/outbox.ts";
+import type { EvidenceDraft } from "../evidence/record.ts";
+import { pruneEvidence } from "../evidence/retention.ts";
+import { startUploader, type Uploader } from "../evidence/uploader.ts";
+import type { GatherSelfCheckDeps } from "../selfcheck/index.ts";
+import { hostname as osHostname } from "node:os";
+import { orderActionDraft } from "./order-evidence.ts";
+import { createSelfAttestation } from "./self-attestation.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
 import { createCheckinCycle, type Directives } from "./checkin-cycle.ts";
@@ -40,7 +48,14 @@ export interface AgentDeps {
   onProgress?: () => void;
   /** Longest single sleep of the loop (watchdog granularity). */
   sliceMs?: number;
+  /** This machine's name in evidence records. */
+  hostname?: () => string;
+  /** Parts of the world the self-checks read (tests inject them). */
+  selfCheckFacts?: Partial<GatherSelfCheckDeps>;
 }
+
+/** Retention runs at most once a day. */
+const PRUNE_EVERY_MS = 24 * 3600_000;
 
 export const KEY_FILES = { identity: join("keys", "identity.key"), evidence: join("keys", "evidence.key") } as const;
 
@@ -62,6 +77,9 @@ export interface RunningAgent {
   credentials: CredentialHolder;
   inventory: TargetInventory;
   directives(): Directives | undefined;
+  evidence: EvidenceStore;
+  outbox: Outbox;
+  uploader(): Uploader | undefined;
 }
 
 export function startAgent(deps: AgentDeps): RunningAgent {
@@ -92,6 +110,21 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   });
   const inventory = new TargetInventory(deps.secrets);
   const orderStore = createOrderStore(db);
+  const evidence = createEvidenceStore(db);
+  let uploader: Uploader | undefined;
+  const outbox = createOutbox({
+    db,
+    store: evidence,
+    key: keys.evidence,
+    clock,
+    random,
+    secrets: deps.secrets,
+    log: log.child({ component: "evidence" }),
+    onCommit: () => uploader?.wake(),
+  });
+  const hostname = deps.hostname ?? (() => osHostname().trim());
+  const appendEvidence = (draft: EvidenceDraft, what: string) =>
+    outbox.append(draft).catch((err) => log.error("evidence not stored", { what, error: err }));
   const stopCtl = new AbortController();
   let stopReason: "stopped" | "restart" = "stopped";
   let directives: Directives | undefined;
@@ -108,6 +141,14 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       applianceId: state.get("applianceId"),
       defaultTtlSeconds: config.orderTtlSeconds,
     }),
+    onOutcome: (o) =>
+      void appendEvidence(
+        orderActionDraft(
+          { ...o, decidedAtMs: clock.now() },
+          { config, agentVersion: deps.agentVersion, hostname: hostname(), clockOffsetMs: state.get("lastCheckin")?.skewMs },
+        ),
+        `order ${o.orderId}`,
+      ),
     handlers: controlHandlers({
       state,
       now: () => clock.now(),
@@ -127,7 +168,13 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 
   const queueDepths = () => {
     // Accepted orders are stored as running until they finish, queued or not.
-    return { orders_pending: orderStore.countByState().running, orders_unreported: orderStore.unreported(1000).length };
+    const e = evidence.counts();
+    return {
+      orders_pending: orderStore.countByState().running,
+      orders_unreported: orderStore.unreported(1000).length,
+      evidence_pending: e.pending,
+      evidence_dead: e.dead,
+    };
   };
   const checkinCycle = createCheckinCycle({
     siteId: config.siteId,
@@ -152,6 +199,25 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     },
   });
 
+  const attest = createSelfAttestation({
+    config,
+    agentVersion: deps.agentVersion,
+    outbox,
+    evidence,
+    state,
+    clock,
+    log: log.child({ component: "selfcheck" }),
+    hostname,
+    ...(deps.selfCheckFacts ? { gather: deps.selfCheckFacts } : {}),
+  });
+  const pruneIfDue = () => {
+    const last = state.get("lastEvidencePruneAt");
+    const now = clock.now();
+    if (last !== undefined && now - last < PRUNE_EVERY_MS && now >= last) return;
+    const report = pruneEvidence(evidence, { keepLast: config.evidenceRetention, keepDays: config.pruneRetentionDays }, now);
+    state.set("lastEvidencePruneAt", now);
+    log.info("evidence retention applied", { ...report });
+  };
   const startedAt = clock.now();
   let firstCycle = true;
   // Bookkeeping for `status` is written after each cycle, not before the first check-in: every
@@ -166,6 +232,13 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       }
       state.set("queueDepths", queueDepths());
     })();
+    // The appliance attests its own health every cycle, reachable CC or not.
+    await attest().catch((err) => log.error("self-check attestation not stored", { error: err }));
+    try {
+      pruneIfDue();
+    } catch (err) {
+      log.error("evidence retention failed", { error: err });
+    }
     return result;
   };
   log.info("agent started", {
@@ -185,6 +258,17 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     log.warn("api_endpoint is plain HTTP: the API key and orders travel unencrypted", { endpoint: config.apiEndpoint });
   }
 
+  uploader = startUploader({
+    store: evidence,
+    client,
+    key: keys.evidence,
+    siteId: config.siteId,
+    clock,
+    random,
+    log: log.child({ component: "uploader" }),
+    signal: stopCtl.signal,
+  });
+
   loop = startPollLoop({
     cycle,
     intervalMs: config.pollIntervalSeconds * 1000,
@@ -198,6 +282,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 
   const done = loop.done.then(async () => {
     await orders.stop();
+    await outbox.close();
+    await uploader?.done.catch(() => {});
     db.close();
     log.info("agent stopped", { reason: stopReason });
     return stopReason;
@@ -214,5 +300,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     credentials,
     inventory,
     directives: () => directives,
+    evidence,
+    outbox,
+    uploader: () => uploader,
   };
 }

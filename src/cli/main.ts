@@ -18,6 +18,7 @@ Commands:
   run        run the agent (the service's main job)
   status     show what the agent knows: provisioning, last check-in, targets, queues
   selftest   check that this installation can run, without contacting anyone
+  verify     check every signature and link of the evidence chain
   version    print the version
 
 Run 'compliance-agent <command> --help' for a command's options.`;
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./run.ts")).runCommand,
   status: async () => (await import("./status.ts")).statusCommand,
   selftest: async () => (await import("./selftest.ts")).selftestCommand,
+  verify: async () => (await import("./verify.ts")).verifyCommand,
   version: async () => async (argv) => {
     const { values } = parse(argv, { json: { type: "boolean" } });
     if (values.help) {

@@ -17,6 +17,7 @@ describe("readStatus", () => {
       targets: { windows: 0, linux: 0 },
       orders: { running: 0, succeeded: 0, failed: 0, rejected: 0 },
       queue_depths: {},
+      evidence: { records: 0, pending: 0, delivered: 0, dead: 0, late: 0, pruned: 0, head_seq: 0, dead_letters: [] },
     });
   });
 

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/index.ts";
 import { KEY_FILES } from "../agent/agent.ts";
-import { createAgentState, createCheckinLog, createOrderStore, openDatabase } from "../store/index.ts";
+import { createAgentState, createCheckinLog, createEvidenceStore, createOrderStore, openDatabase, type EvidenceStore } from "../store/index.ts";
 import { configPath, parse } from "./args.ts";
 import { EXIT } from "./exit-codes.ts";
 
@@ -35,6 +35,18 @@ export interface StatusReport {
   targets: { windows: number; linux: number };
   orders: Record<string, number>;
   queue_depths: Record<string, number>;
+  evidence: {
+    records: number;
+    pending: number;
+    delivered: number;
+    /** Refused by Central Command: kept, never deleted, listed in `dead_letters`. */
+    dead: number;
+    late: number;
+    pruned: number;
+    head_seq: number;
+    oldest_pending?: string;
+    dead_letters: { seq: number; bundle_id: string; reason: string }[];
+  };
   healing_override?: { enabled: boolean; reason: string; at: string };
 }
 
@@ -59,6 +71,7 @@ export function readStatus(stateDir: string, siteId?: string): StatusReport {
     targets: { windows: 0, linux: 0 },
     orders: { running: 0, succeeded: 0, failed: 0, rejected: 0 },
     queue_depths: {},
+    evidence: { records: 0, pending: 0, delivered: 0, dead: 0, late: 0, pruned: 0, head_seq: 0, dead_letters: [] },
   };
   if (!existsSync(join(stateDir, "agent.db"))) return base;
   let db;
@@ -96,11 +109,27 @@ export function readStatus(stateDir: string, siteId?: string): StatusReport {
       targets: state.get("targetCounts") ?? { windows: 0, linux: 0 },
       orders: createOrderStore(db).countByState(),
       queue_depths: state.get("queueDepths") ?? {},
+      evidence: evidenceStatus(createEvidenceStore(db)),
       ...(override ? { healing_override: { ...override, at: new Date(override.at).toISOString() } } : {}),
     };
   } finally {
     db.close();
   }
+}
+
+function evidenceStatus(store: EvidenceStore): StatusReport["evidence"] {
+  const c = store.counts();
+  return {
+    records: c.total,
+    pending: c.pending,
+    delivered: c.delivered,
+    dead: c.dead,
+    late: c.late,
+    pruned: c.pruned,
+    head_seq: store.head()?.seq ?? 0,
+    ...(c.oldestPendingAt !== undefined ? { oldest_pending: new Date(c.oldestPendingAt).toISOString() } : {}),
+    dead_letters: store.dead(10).map((r) => ({ seq: r.seq, bundle_id: r.bundleId, reason: r.deadReason ?? "" })),
+  };
 }
 
 /** The state cannot be read; the message says which file and why. */
@@ -127,6 +156,9 @@ export function formatStatus(s: StatusReport): string {
     `targets:          ${s.targets.windows} windows, ${s.targets.linux} linux`,
     `orders:           ${Object.entries(s.orders).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
     `queues:           ${Object.entries(s.queue_depths).map(([k, v]) => `${k} ${v}`).join(", ") || "-"}`,
+    `evidence:         ${s.evidence.records} records to seq ${s.evidence.head_seq}: ${s.evidence.delivered} delivered (${s.evidence.late} late), ` +
+      `${s.evidence.pending} waiting${s.evidence.oldest_pending ? ` since ${s.evidence.oldest_pending}` : ""}, ${s.evidence.dead} refused, ${s.evidence.pruned} pruned`,
+    ...s.evidence.dead_letters.map((d) => `  REFUSED seq ${d.seq} (${d.bundle_id}): ${d.reason}`),
   ];
   if (s.healing_override) {
     lines.push(`healing:          ${s.healing_override.enabled ? "enabled" : "DISABLED"} by order at ${s.healing_override.at}${s.healing_override.reason ? `: ${s.healing_override.reason}` : ""}`);

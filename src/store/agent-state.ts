@@ -24,6 +24,8 @@ export interface AgentStateFields {
   agentVersion: string;
   /** Process start, for uptime in `status`. */
   startedAt: number;
+  /** Last time evidence retention ran. */
+  lastEvidencePruneAt: number;
   /** Depth of the local queues, for `status`. */
   queueDepths: Record<string, number>;
 }

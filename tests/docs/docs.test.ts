@@ -54,7 +54,7 @@ describe("docs/cli.md", () => {
     expect(page).toContain(quoted(bun(["src/cli/main.ts", "--help"]).stdout));
   });
 
-  test.each(["run", "status", "selftest", "version"])("quotes `%s --help` exactly", (command) => {
+  test.each(["run", "status", "selftest", "verify", "version"])("quotes `%s --help` exactly", (command) => {
     const r = bun(["src/cli/main.ts", command, "--help"]);
     expect(r.exitCode).toBe(0);
     expect(page).toContain(quoted(r.stdout));

@@ -63,6 +63,12 @@ export interface EvidenceBody {
   signed_data: string;
 }
 
+/** One record for `TestAppliance.deliveryBody`: its chain position and content. */
+export interface DeliveryRecordInput {
+  seq: number;
+  record: Record<string, unknown>;
+}
+
 /** See the module comment. */
 export class TestAppliance {
   apiKey: string;
@@ -206,6 +212,59 @@ export class TestAppliance {
       signed_data: signedData,
     };
   }
+}
+
+/**
+ * A compliance-agent delivery (`signed_data` of type `compliance-agent/delivery/v1`) carrying
+ * `records`, each hashed and signed on its own, the whole signed with the evidence key — built
+ * here, independently of the agent's code. `signWith` signs with another key (and sends its
+ * public key), as an appliance whose evidence key CC did not register would.
+ */
+export function deliveryBody(
+  appliance: TestAppliance,
+  {
+    records,
+    checkedAtMs,
+    signWith = appliance.evidence,
+  }: { records: DeliveryRecordInput[]; checkedAtMs: number; signWith?: Ed25519Key },
+): EvidenceBody {
+  const checkedAt = sigauthTimestamp(checkedAtMs);
+  const entries = records.map(({ seq, record }) => {
+    const text = jcs(record);
+    return { seq, hash: sha256Hex(text), signature: bytesToHex(signWith.sign(utf8ToBytes(text))), record };
+  });
+  const signedData = jcs({
+    type: "compliance-agent/delivery/v1",
+    site_id: appliance.siteId,
+    checked_at: checkedAt,
+    agent_public_key: signWith.publicKeyHex,
+    records: entries,
+  });
+  return {
+    site_id: appliance.siteId,
+    checked_at: checkedAt,
+    checks: [],
+    summary: { total_checks: 0, compliant: 0, non_compliant: 0, scanned_hosts: 0, scan_method: "deterministic", confidence: 1 },
+    bundle_hash: sha256Hex(signedData),
+    agent_signature: bytesToHex(signWith.sign(utf8ToBytes(signedData))),
+    agent_public_key: signWith.publicKeyHex,
+    signed_data: signedData,
+  };
+}
+
+/**
+ * RFC 8785 for the plain data tests build (strings, safe integers, booleans, null, arrays,
+ * objects): JSON.stringify's strings and numbers, members sorted by UTF-16 code units.
+ */
+function jcs(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jcs).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const members = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${jcs((value as Record<string, unknown>)[k])}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Builds a `TestAppliance`. */

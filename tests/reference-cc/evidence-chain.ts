@@ -1,10 +1,39 @@
 /**
  * Evidence intake as CC's `submit_evidence` does it: window on `checked_at`, hash and signature
- * over the exact `signed_data`, dedupe by hash, and a server-side hash chain per site.
+ * over the exact `signed_data`, dedupe by hash (for 15 minutes, as CC does), and a server-side
+ * hash chain per site. A compliance-agent delivery's signed_data is parsed and kept with the
+ * bundle, so tests can follow every record into CC's chain; tests can also make CC refuse
+ * bundles that carry a given record.
  * @module
  */
 import { hexToBytes, isHex, randomHex, sha256Hex, utf8ToBytes, verifyEd25519 } from "./crypto.ts";
 import { pythonJsonDumps } from "./python-json.ts";
+
+/** One record inside a compliance-agent delivery's signed_data. */
+export interface DeliveredRecord {
+  seq: number;
+  hash: string;
+  signature: string;
+  record: Record<string, unknown>;
+}
+
+/** The signed_data of a compliance-agent delivery (`type: "compliance-agent/delivery/v1"`). */
+export interface DeliveryContent {
+  type: string;
+  site_id: string;
+  checked_at: string;
+  agent_public_key: string;
+  records: DeliveredRecord[];
+}
+
+/** A refusal tests asked for: bundles carrying record `seq` get `status` and `reason`. */
+export interface RecordRefusal {
+  reason: string;
+  status: RefusalStatus;
+}
+
+/** The statuses a content refusal may carry. */
+export type RefusalStatus = 400 | 409 | 413 | 422;
 
 /** A bundle CC accepted and chained. */
 export interface StoredBundle {
@@ -16,22 +45,49 @@ export interface StoredBundle {
   current_hash: string;
   checked_at: string;
   body: Record<string, unknown>;
+  /** The parsed signed_data, when it is a compliance-agent delivery. */
+  delivery?: DeliveryContent;
   time: number;
 }
 
 /** CC's answer: an HTTP status and a JSON body. */
 export interface SubmitOutcome {
-  status: 200 | 400 | 401 | 422;
+  status: 200 | 400 | 401 | RefusalStatus;
   body: Record<string, unknown>;
 }
 
 const GENESIS_HASH = "0".repeat(64);
 const MAX_FUTURE_MS = 2 * 60 * 1000;
 const MAX_AGE_MS = 60 * 60 * 1000;
+/** CC answers a repeated `bundle_hash` as a duplicate only this long after the first. */
+export const DEDUPE_WINDOW_MS = 15 * 60 * 1000;
+const DELIVERY_TYPE = "compliance-agent/delivery/v1";
 
 /** Every site's chain. */
 export class EvidenceLedger {
   readonly bundles: StoredBundle[] = [];
+  /** How long a `bundle_hash` is remembered for dedupe. */
+  dedupeWindowMs: number;
+  readonly #refusals = new Map<number, RecordRefusal>();
+
+  constructor({ dedupeWindowMs = DEDUPE_WINDOW_MS }: { dedupeWindowMs?: number } = {}) {
+    this.dedupeWindowMs = dedupeWindowMs;
+  }
+
+  /** From now on, refuse any delivery that carries record `seq` (after checking its signature). */
+  refuseRecord(seq: number, reason: string, status: RefusalStatus = 400): void {
+    this.#refusals.set(seq, { reason, status });
+  }
+
+  /** Ends a `refuseRecord`. */
+  allowRecord(seq: number): void {
+    this.#refusals.delete(seq);
+  }
+
+  /** Every record CC chained for `siteId` from compliance-agent deliveries, in chain order. */
+  deliveredRecords(siteId: string): DeliveredRecord[] {
+    return this.bundles.filter((b) => b.site_id === siteId).flatMap((b) => b.delivery?.records ?? []);
+  }
 
   /**
    * Takes one submission for `siteId`. `expectedPublicKey` is the evidence key CC holds for
@@ -70,14 +126,20 @@ export class EvidenceLedger {
       return bad(401, "Invalid agent signature");
     }
 
-    const duplicate = this.bundles.find((x) => x.site_id === siteId && x.bundle_hash === bundleHash);
+    const delivery = parseDelivery(signedData);
+    const refused = delivery?.records.map((r) => this.#refusals.get(r.seq)).find((r) => r !== undefined);
+    if (refused) return { status: refused.status, body: { detail: refused.reason } };
+
+    const duplicate = this.bundles.findLast(
+      (x) => x.site_id === siteId && x.bundle_hash === bundleHash && nowMs - x.time <= this.dedupeWindowMs,
+    );
     if (duplicate) {
       return {
         status: 200,
         body: { status: "accepted", deduplicated: true, bundle_id: duplicate.bundle_id, bundle_hash: bundleHash },
       };
     }
-    const stored = this.#append(siteId, bundleHash, b.checked_at as string, b, nowMs);
+    const stored = this.#append(siteId, bundleHash, b.checked_at as string, b, nowMs, delivery);
     const { bundle_id, bundle_hash, chain_position, prev_hash, current_hash } = stored;
     return {
       status: 200,
@@ -99,6 +161,7 @@ export class EvidenceLedger {
     checkedAt: string,
     body: Record<string, unknown>,
     nowMs: number,
+    delivery: DeliveryContent | undefined,
   ): StoredBundle {
     const chain = this.bundles.filter((x) => x.site_id === siteId);
     const last = chain.at(-1);
@@ -113,11 +176,25 @@ export class EvidenceLedger {
       current_hash: sha256Hex(`${bundleHash}:${prevHash}:${position}`),
       checked_at: checkedAt,
       body,
+      ...(delivery ? { delivery } : {}),
       time: nowMs,
     };
     this.bundles.push(stored);
     return stored;
   }
+}
+
+/** The delivery in `signedData`, or undefined when it is some other (e.g. a Go daemon) bundle. */
+function parseDelivery(signedData: string): DeliveryContent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(signedData);
+  } catch {
+    return undefined;
+  }
+  const d = value as Partial<DeliveryContent> | null;
+  if (typeof d !== "object" || d === null || d.type !== DELIVERY_TYPE || !Array.isArray(d.records)) return undefined;
+  return d as DeliveryContent;
 }
 
 function bad(status: 400 | 401, detail: string): SubmitOutcome {

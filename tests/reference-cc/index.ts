@@ -8,7 +8,7 @@ export { startReferenceCC, type RunningReferenceCC, type StartReferenceCCOptions
 export { CCState, type ApplianceRecord, type QueueOrderRequest, type ReferenceCCOptions } from "./state.ts";
 export type { OrderEnvelope, OrderRequest, OrderTamper } from "./envelope.ts";
 export type { OrderCompletion } from "./orders.ts";
-export type { StoredBundle } from "./evidence-chain.ts";
+export type { DeliveredRecord, DeliveryContent, RefusalStatus, StoredBundle } from "./evidence-chain.ts";
 export type { RecordedCheckin, RecordedRekey, RecordedRequest, SigauthRejection } from "./records.ts";
 export type { LinuxTarget, SiteConfig, WindowsTarget } from "./site-config.ts";
 export type { RouteName } from "./route-names.ts";
@@ -22,7 +22,9 @@ export { heartbeatDigest } from "./heartbeat.ts";
 export { waitFor } from "./wait-for.ts";
 export {
   createTestAppliance,
+  deliveryBody,
   TestAppliance,
+  type DeliveryRecordInput,
   type EvidenceBody,
   type SendOptions,
   type TestApplianceOptions,

@@ -5,7 +5,7 @@
  */
 import { ApiKeyRegistry } from "./api-keys.ts";
 import { buildOrderEnvelope, type OrderEnvelope, type OrderRequest } from "./envelope.ts";
-import { EvidenceLedger, type StoredBundle } from "./evidence-chain.ts";
+import { EvidenceLedger, type DeliveredRecord, type RefusalStatus, type StoredBundle } from "./evidence-chain.ts";
 import { Faults, type FailNextOptions } from "./faults.ts";
 import { NonceCache } from "./nonce-cache.ts";
 import { OrderBook, type OrderCompletion } from "./orders.ts";
@@ -34,6 +34,8 @@ export interface ReferenceCCOptions {
   rekeyRateLimit?: boolean;
   /** Called after each request is recorded (the CLI logs from here). */
   onRequest?: (record: RecordedRequest) => void;
+  /** How long CC answers a repeated evidence `bundle_hash` as a duplicate. Default 15 min, as CC. */
+  evidenceDedupeWindowMs?: number;
 }
 
 /** An appliance CC has seen check in successfully. */
@@ -71,7 +73,7 @@ export class CCState {
   readonly apiKeys = new ApiKeyRegistry();
   readonly signingKeys: ServerSigningKeys;
   readonly orders = new OrderBook();
-  readonly evidence = new EvidenceLedger();
+  readonly evidence: EvidenceLedger;
   readonly faults = new Faults();
   readonly nonces = new NonceCache(SIGAUTH_NONCE_TTL_MS);
   readonly appliances = new Map<string, ApplianceRecord>();
@@ -92,8 +94,10 @@ export class CCState {
     sigauthEnforce = true,
     rekeyRateLimit = true,
     onRequest,
+    evidenceDedupeWindowMs,
   }: ReferenceCCOptions = {}) {
     this.now = now;
+    this.evidence = new EvidenceLedger(evidenceDedupeWindowMs !== undefined ? { dedupeWindowMs: evidenceDedupeWindowMs } : {});
     this.sigauthEnforce = sigauthEnforce;
     this.rotateOnFirstCheckin = rotateOnFirstCheckin;
     this.rekeyRateLimit = rekeyRateLimit;
@@ -108,6 +112,27 @@ export class CCState {
   /** Bundles accepted into the evidence chain. */
   get bundles(): StoredBundle[] {
     return this.evidence.bundles;
+  }
+
+  /** Records of compliance-agent deliveries CC chained for `siteId`, in chain order. */
+  deliveredRecords(siteId: string): DeliveredRecord[] {
+    return this.evidence.deliveredRecords(siteId);
+  }
+
+  /**
+   * Refuses (with `status`, default 400, and `reason` as `detail`) every evidence bundle that
+   * carries record `seq`, until `allowEvidenceRecord(seq)`.
+   *
+   * @example
+   * state.refuseEvidenceRecord(42, "check id not in catalog");
+   */
+  refuseEvidenceRecord(seq: number, reason: string, status?: RefusalStatus): void {
+    this.evidence.refuseRecord(seq, reason, status);
+  }
+
+  /** Ends a `refuseEvidenceRecord`. */
+  allowEvidenceRecord(seq: number): void {
+    this.evidence.allowRecord(seq);
   }
 
   /** Check-ins that were answered 200. */
