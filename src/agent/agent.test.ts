@@ -184,8 +184,8 @@ describe("agent evidence", () => {
         .filter((e) => !e.pruned && e.row.kind === "action")
         .map((e) => (e.pruned ? undefined : JSON.parse(e.row.canonical).action));
     const found = await until(() => (actions().length >= 2 ? actions() : undefined));
-    expect(found.find((a) => a.order_id === good.order_id)).toMatchObject({ tier: "order", outcome: "success", check: "order.force_checkin" });
-    expect(found.find((a) => a.order_id === forged.order_id)).toMatchObject({
+    expect(found!.find((a) => a.order_id === good.order_id)).toMatchObject({ tier: "order", outcome: "success", check: "order.force_checkin" });
+    expect(found!.find((a) => a.order_id === forged.order_id)).toMatchObject({
       outcome: "rejected",
       reason: expect.stringMatching(/^signature verification failed:/),
     });

@@ -19,6 +19,7 @@ Commands:
   status     show what the agent knows: provisioning, last check-in, targets, queues
   selftest   check that this installation can run, without contacting anyone
   verify     check every signature and link of the evidence chain
+  evidence   export evidence for an auditor; re-send records Central Command refused
   version    print the version
 
 Run 'compliance-agent <command> --help' for a command's options.`;
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./status.ts")).statusCommand,
   selftest: async () => (await import("./selftest.ts")).selftestCommand,
   verify: async () => (await import("./verify.ts")).verifyCommand,
+  evidence: async () => (await import("./evidence.ts")).evidenceCommand,
   version: async () => async (argv) => {
     const { values } = parse(argv, { json: { type: "boolean" } });
     if (values.help) {

@@ -54,8 +54,8 @@ describe("docs/cli.md", () => {
     expect(page).toContain(quoted(bun(["src/cli/main.ts", "--help"]).stdout));
   });
 
-  test.each(["run", "status", "selftest", "verify", "version"])("quotes `%s --help` exactly", (command) => {
-    const r = bun(["src/cli/main.ts", command, "--help"]);
+  test.each(["run", "status", "selftest", "verify", "version", "evidence", "evidence export", "evidence retry-dead"])("quotes `%s --help` exactly", (command) => {
+    const r = bun(["src/cli/main.ts", ...command.split(" "), "--help"]);
     expect(r.exitCode).toBe(0);
     expect(page).toContain(quoted(r.stdout));
   });

@@ -44,6 +44,11 @@ test("self-check records reach CC, a refused one is shown by status, verify pass
   const statusJson = JSON.parse(runAgentCommand(["status", "--config", config, "--json"]).stdout);
   expect(statusJson.evidence).toMatchObject({ dead: 1, dead_letters: [{ seq: 2, reason: "HTTP 400: check id not in catalog" }] });
 
+  // Once the cause is fixed, a person re-queues the refused record; nothing was deleted.
+  const retry = runAgentCommand(["evidence", "retry-dead", "--state-dir", stateDir]);
+  expect(retry.stdout.trim()).toBe("1 refused record queued for upload again");
+  expect(JSON.parse(runAgentCommand(["status", "--state-dir", stateDir, "--json"]).stdout).evidence).toMatchObject({ dead: 0, dead_letters: [] });
+
   const ok = runAgentCommand(["verify", "--state-dir", stateDir]);
   expect(ok.exitCode).toBe(0);
   expect(ok.stdout).toContain("chain intact");
