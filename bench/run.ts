@@ -18,7 +18,17 @@ import { describeMachine } from "./support/machine.ts";
 import { REPO_ROOT } from "./support/paths.ts";
 
 /** The benchmarks, in the order they run: timing-sensitive ones first, compression last. */
-const BENCHES = ["startup", "import-cost", "checkin-roundtrip", "idle-rss", "binary-size"] as const;
+const BENCHES = [
+  "startup",
+  "import-cost",
+  "checkin-roundtrip",
+  "evidence-append",
+  "evidence-verify",
+  "evidence-size",
+  "evidence-drain",
+  "idle-rss",
+  "binary-size",
+] as const;
 
 /** The commit measured, with `+dirty` when the work tree differs (read-only git). */
 function revision(): string {
