@@ -25,6 +25,7 @@ Options:
   --state-dir DIR       the agent's state directory
   -c, --config FILE     read state_dir from this configuration file instead
   --public-key HEX      verify against this evidence public key instead of the recorded one
+  --strict              also require every record to be in RFC 8785 canonical form
   --json                print the report as JSON
   -h, --help            show this help`;
 
@@ -34,6 +35,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     config: { type: "string", short: "c" },
     "public-key": { type: "string" },
     json: { type: "boolean" },
+    strict: { type: "boolean" },
   });
   if (values.help) {
     console.log(VERIFY_HELP);
@@ -48,7 +50,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     if (!publicKeyHex || !/^[0-9a-f]{64}$/i.test(publicKeyHex)) {
       throw new UsageError("No evidence public key: the chain is empty and no key file was found; pass --public-key");
     }
-    const report = await verifyChain(store, { publicKeyHex: publicKeyHex.toLowerCase(), deliveredUpTo: store.deliveredUpTo() });
+    const report = await verifyChain(store, { publicKeyHex: publicKeyHex.toLowerCase(), deliveredUpTo: store.deliveredUpTo(), strict: values.strict === true });
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? EXIT.ok : EXIT.failure;
   } finally {

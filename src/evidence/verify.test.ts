@@ -107,3 +107,20 @@ describe("verifyChain", () => {
     expect(r.firstBreak).toEqual({ seq: 1, bundleId: store.get(1)!.bundleId, reason: "signature does not verify with the evidence key" });
   });
 });
+
+describe("verifyChain strict", () => {
+  test("a record signed in non-canonical form passes integrity checks but not --strict", async () => {
+    const { db, store } = await chainOf(5);
+    const row = store.get(5)!;
+    const loose = JSON.stringify(JSON.parse(row.canonical), null, 1); // same content, not RFC 8785
+    const { createHash } = await import("node:crypto");
+    db.query("UPDATE evidence SET canonical = ?, hash = ?, signature = ? WHERE seq = 5").run(
+      loose,
+      createHash("sha256").update(loose).digest("hex"),
+      Buffer.from(KEY.sign(Buffer.from(loose))).toString("hex"),
+    );
+    expect((await verifyChain(store, { publicKeyHex: KEY.publicKeyHex })).ok).toBe(true);
+    const strict = await verifyChain(store, { publicKeyHex: KEY.publicKeyHex, strict: true });
+    expect(strict.firstBreak).toMatchObject({ seq: 5, reason: "record is not canonical JSON: stored bytes are not in canonical form" });
+  });
+});
