@@ -4,7 +4,7 @@ import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../tests/helpers/temp-dir.ts";
 import type { Migration } from "./migrations.ts";
-import { DATABASE_FILE, SCHEMA_VERSION, StoreError, migrate, openDatabase } from "./open.ts";
+import { DATABASE_FILE, PAGE_SIZE, SCHEMA_VERSION, StoreError, migrate, openDatabase } from "./open.ts";
 
 const userVersion = (db: Database) => (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
 const tables = (db: Database) =>
@@ -165,5 +165,15 @@ describe("openDatabase", () => {
     ro.close();
     rw.close();
     expect(rows).toEqual([{ key: "a" }]);
+  });
+});
+
+describe("openDatabase page size", () => {
+  test("a new database gets 8 KiB pages", () => {
+    using dir = tempDir();
+    const db = openDatabase(dir.path);
+    expect(db.query("PRAGMA page_size").get()).toEqual({ page_size: PAGE_SIZE });
+    expect(PAGE_SIZE).toBe(8192);
+    db.close();
   });
 });

@@ -10,6 +10,7 @@ import { MIGRATIONS, SCHEMA_VERSION, type Migration } from "./migrations.ts";
 import { ensureStateDir, StateDirError } from "./state-dir.ts";
 
 export const DATABASE_FILE = "agent.db";
+export const PAGE_SIZE = 8192;
 
 /** The database is unusable (corrupt, from a newer agent, or not writable). */
 export class StoreError extends Error {
@@ -36,6 +37,10 @@ export function openDatabase(stateDir: string, { readonly = false, migrations = 
   let db: Database;
   try {
     db = new Database(path, { create: true });
+    // Takes effect only on a new database (before its first table). Measured in
+    // bench/evidence-size.ts: 8 KiB pages store a ~2 KB evidence record in a third less space than
+    // 4 KiB, while a one-record commit writes far less WAL than with 32 KiB pages (flash wear).
+    db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
