@@ -114,3 +114,20 @@ describe("outbox.append", () => {
     await expect(outbox.append(scanDraft())).rejects.toThrow("The evidence outbox is closed");
   });
 });
+
+describe("outbox with two writers on one database", () => {
+  test("never forks the chain: a batch prepared on a moved head is prepared again", async () => {
+    using dir = tempDir();
+    const a = setup(openDatabase(dir.path));
+    const b = setup(openDatabase(dir.path));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a.outbox : b.outbox).append(scanDraft({ i }))),
+    );
+    const seqs = results.map((r) => r.seq).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const { verifyChain } = await import("./verify.ts");
+    expect((await verifyChain(a.store, { publicKeyHex: KEY.publicKeyHex })).ok).toBe(true);
+    a.db.close();
+    b.db.close();
+  });
+});

@@ -54,11 +54,10 @@ export function sha256Hex(text: string): string {
 }
 
 export function createOutbox({ db, store, key, clock, random, secrets, log, maxBatch = 2000, onCommit }: OutboxOptions) {
-  let queue: Waiting[] = [];
+  const queue: Waiting[] = [];
   // PHI tags are keyed so that a guessable value (an SSN, a phone number) cannot be confirmed
   // from its tag. Ed25519 signatures are deterministic: only the evidence key's holder gets this.
   const phiTagKey = createHash("sha256").update(key.sign(new TextEncoder().encode("compliance-agent/phi-tag-key/v1"))).digest();
-  let scheduled: Promise<void> | undefined;
   let closed = false;
 
   const recorded = store.meta.get(PUBLIC_KEY_META);
@@ -68,8 +67,8 @@ export function createOutbox({ db, store, key, clock, random, secrets, log, maxB
     throw new OutboxError(`The evidence chain was signed with key ${recorded.slice(0, 16)}… but the evidence key is now ${key.publicKeyHex.slice(0, 16)}…`);
   }
 
-  /** Builds, signs and inserts one record after `head`; throws without side effects on bad drafts. */
-  function write(draft: EvidenceDraft, head: { seq: number; hash: string }): Appended {
+  /** Scrubs, places, canonicalizes and hashes one record after `head`; throws on a bad draft. */
+  function prepare(draft: EvidenceDraft, head: { seq: number; hash: string }): Prepared {
     const now = clock.now();
     const { value: clean } = scrubEvidence(draft, { secrets, phiTagKey });
     const record = {
@@ -81,60 +80,77 @@ export function createOutbox({ db, store, key, clock, random, secrets, log, maxB
       created_at: new Date(now).toISOString(),
     } as EvidenceRecord;
     const canonical = canonicalize(record);
-    const hash = sha256Hex(canonical);
-    const signature = Buffer.from(key.sign(Buffer.from(canonical, "utf8"))).toString("hex");
-    store.insert({ seq: record.seq, bundleId: record.bundle_id, kind: record.kind, createdAt: now, canonical, hash, signature });
-    return { seq: record.seq, hash, bundleId: record.bundle_id };
+    return { seq: record.seq, bundleId: record.bundle_id, kind: record.kind, createdAt: now, canonical, hash: sha256Hex(canonical) };
   }
 
-  function flush(): void {
-    scheduled = undefined;
+  /** Writes one batch: prepared in chain order, signed concurrently, committed in one transaction. */
+  async function flushOnce(): Promise<void> {
     const batch = queue.splice(0, maxBatch);
-    if (queue.length > 0) schedule();
     if (batch.length === 0) return;
-    const outcomes: ({ ok: true; a: Appended } | { ok: false; err: unknown })[] = [];
+    // The chain is decided here, on this thread, in order: prev_hash needs only the previous
+    // record's bytes, not its signature, so signing can run beside it.
+    const startHead = store.head() ?? { seq: 0, hash: GENESIS_HASH };
+    let head = startHead;
+    const ready: { w: Waiting; p: Prepared }[] = [];
+    for (const w of batch) {
+      try {
+        const p = prepare(w.draft, head);
+        head = { seq: p.seq, hash: p.hash };
+        ready.push({ w, p });
+      } catch (err) {
+        log.error("evidence draft refused", { kind: w.draft.kind, error: err });
+        w.reject(err);
+      }
+    }
+    if (ready.length === 0) return;
+    let signatures: Uint8Array[];
     try {
-      db.transaction(() => {
-        // Read the head inside the write transaction: another writer cannot fork the chain.
-        let head = store.head() ?? { seq: 0, hash: GENESIS_HASH };
-        for (const w of batch) {
-          try {
-            const a = write(w.draft, head);
-            head = { seq: a.seq, hash: a.hash };
-            outcomes.push({ ok: true, a });
-          } catch (err) {
-            outcomes.push({ ok: false, err });
-          }
-        }
-      }).immediate();
+      // WebCrypto signs on its own threads: the whole batch at once, on every core.
+      signatures = await Promise.all(ready.map(({ p }) => key.signAsync(Buffer.from(p.canonical, "utf8"))));
     } catch (err) {
-      // The commit failed (disk full, I/O error): nothing of this batch is stored.
-      log.error("evidence commit failed; records not stored", { count: batch.length, error: err });
-      for (const w of batch) w.reject(new OutboxError("Evidence commit failed: " + (err as Error).message, { cause: err }));
+      for (const { w } of ready) w.reject(new OutboxError("Evidence signing failed: " + (err as Error).message, { cause: err }));
       return;
     }
-    let written = 0;
-    batch.forEach((w, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) {
-        written++;
-        w.resolve(o.a);
-      } else {
-        log.error("evidence draft refused", { kind: w.draft.kind, error: o.err });
-        w.reject(o.err);
+    try {
+      db.transaction(() => {
+        // Another writer (a second process) may have appended meanwhile: never fork the chain.
+        const now = store.head() ?? { seq: 0, hash: GENESIS_HASH };
+        if (now.seq !== startHead.seq || now.hash !== startHead.hash) throw new HeadMoved();
+        ready.forEach(({ p }, i) => store.insert({ ...p, signature: Buffer.from(signatures[i]!).toString("hex") }));
+      }).immediate();
+    } catch (err) {
+      if (err instanceof HeadMoved) {
+        queue.unshift(...ready.map(({ w }) => w)); // prepared again on the new head
+        return;
       }
-    });
-    if (written > 0) onCommit?.(written);
+      // The commit failed (disk full, I/O error): nothing of this batch is stored.
+      log.error("evidence commit failed; records not stored", { count: ready.length, error: err });
+      for (const { w } of ready) w.reject(new OutboxError("Evidence commit failed: " + (err as Error).message, { cause: err }));
+      return;
+    }
+    for (const { w, p } of ready) w.resolve({ seq: p.seq, hash: p.hash, bundleId: p.bundleId });
+    onCommit?.(ready.length);
   }
 
+  let running: Promise<void> | undefined;
   function schedule(): void {
-    // One macrotask later: every draft appended in this turn joins the same transaction.
-    scheduled ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
-        flush();
-        resolve();
-      }),
-    );
+    // One macrotask later, so every draft appended in this turn joins the same batch; one batch
+    // at a time, and drafts that arrive meanwhile form the next.
+    running ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        while (queue.length > 0) await flushOnce();
+      })
+      .finally(() => {
+        running = undefined;
+        if (queue.length > 0) schedule();
+      });
+  }
+
+  async function settle(): Promise<void> {
+    while (running || queue.length > 0) {
+      if (!running) schedule();
+      await running;
+    }
   }
 
   return {
@@ -149,19 +165,11 @@ export function createOutbox({ db, store, key, clock, random, secrets, log, maxB
     /** The last record of the chain (pruned ones count). */
     head: () => store.head() ?? { seq: 0, hash: GENESIS_HASH },
     /** Resolves when every draft appended so far has been committed or refused. */
-    async drain(): Promise<void> {
-      while (scheduled || queue.length > 0) {
-        if (!scheduled) schedule();
-        await scheduled;
-      }
-    },
+    drain: settle,
     /** Commits what is queued and refuses further appends. */
     async close(): Promise<void> {
       closed = true;
-      while (scheduled || queue.length > 0) {
-        if (!scheduled) schedule();
-        await scheduled;
-      }
+      await settle();
     },
     get queued() {
       return queue.length;
@@ -170,6 +178,18 @@ export function createOutbox({ db, store, key, clock, random, secrets, log, maxB
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;
+
+interface Prepared {
+  seq: number;
+  bundleId: string;
+  kind: string;
+  createdAt: number;
+  canonical: string;
+  hash: string;
+}
+
+/** The chain's head moved between preparing a batch and committing it. */
+class HeadMoved extends Error {}
 
 /** The outbox cannot store evidence (closed, commit failed, key mismatch). */
 export class OutboxError extends Error {

@@ -53,7 +53,7 @@ describe("signingKeyFromSeed", () => {
     const key = signingKeyFromSeed(hexToBytes(seedHex));
     const shown = JSON.stringify(key) + Bun.inspect(key);
     expect(shown).not.toContain(seedHex);
-    expect(Object.keys(key).sort()).toEqual(["fingerprint", "publicKey", "publicKeyHex", "sign"]);
+    expect(Object.keys(key).sort()).toEqual(["fingerprint", "publicKey", "publicKeyHex", "sign", "signAsync"]);
   });
 
   test("throws RangeError for a seed that is not 32 bytes", () => {
@@ -79,5 +79,14 @@ describe("fingerprint", () => {
     expect(() => fingerprint(new Uint8Array(33))).toThrow(
       new RangeError("A fingerprint needs a 32-byte public key"),
     );
+  });
+});
+
+describe("SigningKey.signAsync", () => {
+  test("gives the same bytes as sign, many at once", async () => {
+    const key = signingKeyFromSeed(new Uint8Array(32).fill(21));
+    const messages = Array.from({ length: 50 }, (_, i) => new TextEncoder().encode(`message ${i} `.repeat(i + 1)));
+    const sigs = await Promise.all(messages.map((m) => key.signAsync(m)));
+    messages.forEach((m, i) => expect(Buffer.from(sigs[i]!).equals(Buffer.from(key.sign(m)))).toBe(true));
   });
 });
