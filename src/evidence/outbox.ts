@@ -50,7 +50,8 @@ interface Waiting {
 export const PUBLIC_KEY_META = "evidence_public_key";
 
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  // Bun's one-shot hasher: no hash object per call (about half the cost of createHash).
+  return Bun.SHA256.hash(text, "hex") as string;
 }
 
 export function createOutbox({ db, store, key, clock, random, secrets, log, maxBatch = 2000, onCommit }: OutboxOptions) {
