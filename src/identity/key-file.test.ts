@@ -236,3 +236,18 @@ describe("loadOrCreateSigningKey", () => {
     expect(fs.readFileSync(parent, "utf8")).toBe("not a directory");
   });
 });
+
+describe("loadOrCreateSigningKey temp files", () => {
+  test("removes a seed-holding temp file left by a writer that no longer runs, and keeps a live one's", () => {
+    using dir = tempDir();
+    const keys = join(dir.path, "keys");
+    fs.mkdirSync(keys, { mode: 0o700 });
+    const dead = join(keys, ".evidence.key.999999.aabbccddeeff.tmp"); // no such pid
+    const live = join(keys, `.evidence.key.${process.ppid}.aabbccddeeff.tmp`);
+    fs.writeFileSync(dead, "00".repeat(32) + "\n", { mode: 0o600 });
+    fs.writeFileSync(live, "00".repeat(32) + "\n", { mode: 0o600 });
+    loadOrCreateSigningKey(join(keys, "evidence.key"));
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+  });
+});

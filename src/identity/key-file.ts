@@ -44,9 +44,40 @@ export function loadOrCreateSigningKey(
   path: string,
   { random = systemRandom }: LoadOrCreateOptions = {},
 ): LoadedSigningKey {
+  sweepStaleTempFiles(path);
   const seed = readSeed(path);
   if (seed) return { key: keyFromSeed(seed), created: false };
   return createKeyFile(path, random);
+}
+
+/**
+ * Removes temporary key files that a process killed between writing and unlinking one left
+ * behind: each holds a seed. A temp file names its writer's pid; one whose writer no longer runs
+ * is garbage (the key it held was either linked into place or never used).
+ */
+function sweepStaleTempFiles(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no directory yet: nothing to sweep
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processRuns(pid)) removeQuietly(join(dir, name));
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === "EPERM"; // it runs, as another user
+  }
 }
 
 /** The seed stored at `path`, or `undefined` when there is no file. */
@@ -155,7 +186,7 @@ function ensureDirectory(path: string, dir: string): void {
 /**
  * Writes `seed` to a temporary file and links it to `path`. Returns `false` when `path` already
  * exists. link(2) is used rather than rename(2) because rename silently replaces an existing file.
- * TODO: sweep temporary files left by a crash between write and unlink (they hold a seed, mode 0600).
+ * A crash between write and unlink leaves the temporary file; the next start sweeps it.
  */
 function placeKeyFile(path: string, dir: string, seed: Uint8Array, random: Random): boolean {
   const temp = join(dir, `.${basename(path)}.${process.pid}.${toHex(random.bytes(6))}.tmp`);
