@@ -8,8 +8,10 @@
  * The backlog is written and CC runs in this process; the uploader runs in a child process of its
  * own (this script with `--worker`), so its memory figures hold only what draining costs: the
  * runtime, the agent's modules, the database and the uploader, not the backlog's writer or CC's
- * in-memory ledger. CC's work (parse, one @noble signature check per delivery, chaining) still
- * shares the two cores, as the agent's other work would.
+ * in-memory ledger. CC's work (parse, sigauth, hash and one node:crypto signature check per
+ * delivery, chaining) still shares the two cores, as the agent's other work would. The uploader
+ * sends one delivery at a time but builds the next while CC reads the current one, so the two
+ * processes' work overlaps.
  *
  *   bun bench/evidence-drain.ts [--quick]
  * @module
@@ -46,7 +48,10 @@ interface DrainResult {
   attempts: number;
   failures: number;
   lastError?: string;
-  /** Seconds spent awaiting `client.post` (HTTP, CC's handling, and the client's own stringify + sigauth). */
+  /**
+   * Seconds spent awaiting `client.post` (HTTP, CC's handling, the client's sigauth; and, as the
+   * uploader builds the next delivery meanwhile, that building too).
+   */
   postSeconds: number;
   /** CPU seconds (user + system) of the worker while draining. */
   cpuSeconds: number;
@@ -209,7 +214,7 @@ export async function measureEvidenceDrain({ quick }: BenchOptions): Promise<Fig
         figure: "drain: waiting on client.post",
         value: (r.postSeconds / r.seconds) * 100,
         unit: "% of wall",
-        note: `${r.postSeconds.toFixed(1)} s of ${r.seconds.toFixed(1)} s: HTTP, CC, the client's stringify + sigauth`,
+        note: `${r.postSeconds.toFixed(1)} s of ${r.seconds.toFixed(1)} s: HTTP, CC, sigauth, and building the next delivery meanwhile`,
       },
       {
         figure: "drain: uploader process CPU",
@@ -221,7 +226,7 @@ export async function measureEvidenceDrain({ quick }: BenchOptions): Promise<Fig
         figure: "drain: reference CC CPU (this process)",
         value: (ccCpuSeconds * 1000) / (total / 1000),
         unit: "ms/1k records",
-        note: `${ccCpuSeconds.toFixed(1)} CPU s: parse, @noble verify, chaining; not the agent's cost`,
+        note: `${ccCpuSeconds.toFixed(1)} CPU s: parse, sigauth, hash, node:crypto verify, chaining; not the agent's cost`,
       },
     ];
   } finally {

@@ -135,6 +135,32 @@ describe("createCentralClient against the reference CC", () => {
     }
   });
 
+  test("sends rawBody as it is instead of serialising body, and signs those bytes", async () => {
+    let received: { text: string; headers: Headers } | undefined;
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => {
+        received = { text: await req.text(), headers: req.headers };
+        return Response.json({ ok: true });
+      },
+    });
+    try {
+      const { client } = clientFor(`http://127.0.0.1:${server.port}`, clock);
+      // Valid JSON of the body, but not what JSON.stringify would write.
+      const rawBody = '{ "b": 2, "a": "é" }';
+      expect(await client.post("/api/x", { a: "é", b: 2 }, { rawBody })).toEqual({ ok: true });
+      expect({
+        text: received!.text,
+        contentType: received!.headers.get("content-type"),
+        sigauth: verifySigauth(received!.headers, { method: "POST", path: "/api/x", body: rawBody, publicKey: identityKey.publicKeyHex, nowMs: clock.now() }),
+      }).toEqual({ text: rawBody, contentType: "application/json", sigauth: { ok: true } });
+      await expect(client.get("/api/x", { rawBody })).rejects.toThrow(new TypeError("Cannot send a body with GET /api/x"));
+    } finally {
+      await server.stop(true);
+    }
+  });
+
   test("sends no bearer key when auth is false", async () => {
     const { client } = clientFor(cc.url, clock);
     await rejection(client.post("/api/provision/rekey", { site_id: SITE }, { auth: false }));

@@ -33,9 +33,21 @@ export interface CallOptions {
   /** Cancels the call, e.g. at shutdown. */
   signal?: AbortSignal;
   query?: Record<string, string>;
+  /**
+   * The body of a POST exactly as to send: `body` already serialised as JSON (text, or its UTF-8
+   * bytes), sent instead of `JSON.stringify(body)`. For a body that must go out as the same bytes
+   * every time (an evidence delivery sent again) and one too large to serialise twice.
+   */
+  rawBody?: string | Uint8Array;
 }
 
-/** Sends one call and returns the parsed JSON body of a 2xx answer. */
+/**
+ * Sends one call and returns the parsed JSON body of a 2xx answer.
+ *
+ * @example
+ * await client.post(path, body); // sends JSON.stringify(body)
+ * await client.post(path, body, { rawBody: storedText }); // sends storedText as it is
+ */
 export interface CentralClient {
   post(path: string, body: unknown, options?: CallOptions): Promise<unknown>;
   get(path: string, options?: CallOptions): Promise<unknown>;
@@ -58,11 +70,12 @@ export function createCentralClient({
   async function call(method: "GET" | "POST", path: string, body: unknown, opts: CallOptions = {}): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ""), base);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
-    const text = method === "POST" ? JSON.stringify(body ?? {}) : "";
+    if (opts.rawBody !== undefined && method !== "POST") throw new TypeError(`Cannot send a body with ${method} ${path}`);
+    const payload = method === "POST" ? (opts.rawBody ?? JSON.stringify(body ?? {})) : "";
     const headers: Record<string, string> = {
       "User-Agent": userAgent,
       Accept: "application/json",
-      ...signRequest(identityKey, { method, path: url.pathname, body: text, nowMs: clock.now(), random }),
+      ...signRequest(identityKey, { method, path: url.pathname, body: payload, nowMs: clock.now(), random }),
     };
     if (method === "POST") headers["Content-Type"] = "application/json";
     if (opts.auth !== false) headers.Authorization = `Bearer ${credentials.apiKey}`;
@@ -71,7 +84,7 @@ export function createCentralClient({
 
     let res: Response;
     try {
-      res = await fetchImpl(url, { method, headers, body: method === "POST" ? text : undefined, signal, tls } as RequestInit);
+      res = await fetchImpl(url, { method, headers, body: method === "POST" ? payload : undefined, signal, tls } as RequestInit);
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       const e = err as Error & { code?: string };

@@ -60,7 +60,7 @@ export function ccCheck(c: CheckResult): CCCheck | undefined {
 }
 
 /** The flattened checks of every scan record, in record order, and their summary. */
-export function ccChecks(records: readonly EvidenceRecord[]): { checks: CCCheck[]; summary: CCSummary } {
+export function ccChecks(records: Iterable<EvidenceRecord>): { checks: CCCheck[]; summary: CCSummary } {
   const checks: CCCheck[] = [];
   for (const r of records) {
     if (r.kind !== "scan") continue; // action records are carried in signed_data only

@@ -39,8 +39,8 @@ export interface DeliveryBody {
 /** A built delivery, ready to be stored and sent. */
 export interface Delivery {
   body: DeliveryBody;
-  /** `JSON.stringify(body)`: stored before the first send and sent again as is. */
-  payload: string;
+  /** The UTF-8 bytes of `JSON.stringify(body)`: sent, and sent again, as they are. */
+  payload: Uint8Array;
   bundleHash: string;
   /** The ms value of `checked_at`. */
   sentAt: number;
@@ -57,18 +57,28 @@ export interface BuildDeliveryOptions {
   nowMs: number;
   /** Most bytes of signed_data; the first record is always taken, however large. */
   maxBytes?: number;
+  /** Most records. */
+  maxRecords?: number;
 }
 
 /**
  * The delivery of the longest prefix of `rows` (consecutive pending records, in seq order) whose
- * signed_data fits in `maxBytes`; `delivery.records` says which were taken.
+ * signed_data fits in `maxBytes` and `maxRecords`; `delivery.records` says which were taken.
+ * `rows` is read one at a time and no further than the first record that does not fit, so a
+ * lazy source (`store.pendingRows()`) reads only what the delivery can carry.
+ *
+ * Nothing else goes in: the same records, `nowMs` (to the second) and key build the same body
+ * byte for byte, as Ed25519 signatures are deterministic (RFC 8032 §5.1.6). That is how a
+ * delivery still in flight at a restart is sent again without its body having been stored.
  *
  * @example
- * const d = buildDelivery(store.pending(500), { siteId, key, nowMs: clock.now(), maxBytes: 1 << 20 });
- * store.saveSending({ firstSeq: d.records[0].seq, lastSeq: d.records.at(-1).seq, sentAt: d.sentAt, bundleHash: d.bundleHash, payload: d.payload });
+ * const d = buildDelivery(store.pendingRows(), { siteId, key, nowMs: clock.now(), maxBytes: 1 << 20, maxRecords: 500 });
+ * store.saveSending({ firstSeq: d.records[0].seq, lastSeq: d.records.at(-1).seq, sentAt: d.sentAt, bundleHash: d.bundleHash });
  */
-export function buildDelivery(rows: readonly EvidenceRow[], { siteId, key, nowMs, maxBytes = Infinity }: BuildDeliveryOptions): Delivery {
-  if (rows.length === 0) throw new RangeError("A delivery needs at least one record");
+export function buildDelivery(
+  rows: Iterable<EvidenceRow>,
+  { siteId, key, nowMs, maxBytes = Infinity, maxRecords = Infinity }: BuildDeliveryOptions,
+): Delivery {
   const checkedAt = isoSeconds(nowMs);
   const agentPublicKey = key.publicKeyHex;
   // RFC 8785 §3.2.3: members sorted by UTF-16 code units — agent_public_key, checked_at,
@@ -76,21 +86,29 @@ export function buildDelivery(rows: readonly EvidenceRow[], { siteId, key, nowMs
   const head = `{"agent_public_key":${canonicalize(agentPublicKey)},"checked_at":${canonicalize(checkedAt)},"records":[`;
   const tail = `],"site_id":${canonicalize(siteId)},"type":${canonicalize(DELIVERY_TYPE)}}`;
   let bytes = Buffer.byteLength(head) + Buffer.byteLength(tail);
-  const entries: string[] = [];
+  // The pieces of signed_data, joined once at the end: no copy of a record until then.
+  const parts = [head];
+  const records: Delivery["records"] = [];
+  // Only scan records feed checks[] (action records are never parsed).
+  const scans: string[] = [];
   for (const row of rows) {
-    const entry = `{"hash":${canonicalize(row.hash)},"record":${row.canonical},"seq":${canonicalize(row.seq)},"signature":${canonicalize(row.signature)}}`;
-    const size = Buffer.byteLength(entry) + (entries.length > 0 ? 1 : 0);
-    if (entries.length > 0 && bytes + size > maxBytes) break;
-    entries.push(entry);
+    if (records.length >= maxRecords) break;
+    const before = `${records.length > 0 ? "," : ""}{"hash":${canonicalize(row.hash)},"record":`;
+    const after = `,"seq":${canonicalize(row.seq)},"signature":${canonicalize(row.signature)}}`;
+    const size = Buffer.byteLength(before) + Buffer.byteLength(row.canonical) + Buffer.byteLength(after);
+    if (records.length > 0 && bytes + size > maxBytes) break;
+    parts.push(before, row.canonical, after);
     bytes += size;
+    records.push({ seq: row.seq, createdAt: row.createdAt });
+    if (row.kind === "scan") scans.push(row.canonical);
   }
-  const taken = rows.slice(0, entries.length);
-  const signedData = head + entries.join(",") + tail;
+  if (records.length === 0) throw new RangeError("A delivery needs at least one record");
+  parts.push(tail);
+  const signedData = parts.join("");
   const signedBytes = Buffer.from(signedData, "utf8");
   const bundleHash = createHash("sha256").update(signedBytes).digest("hex");
   const signature = Buffer.from(key.sign(signedBytes)).toString("hex");
-  const scans = taken.filter((r) => r.kind === "scan").map((r) => JSON.parse(r.canonical) as EvidenceRecord);
-  const { checks, summary } = ccChecks(scans);
+  const { checks, summary } = ccChecks(parseEach(scans));
   const body: DeliveryBody = {
     site_id: siteId,
     checked_at: checkedAt,
@@ -103,10 +121,54 @@ export function buildDelivery(rows: readonly EvidenceRow[], { siteId, key, nowMs
   };
   return {
     body,
-    payload: JSON.stringify(body),
+    payload: bodyBytes(body, signedBytes),
     bundleHash,
     sentAt: Date.parse(checkedAt),
-    records: taken.map((r) => ({ seq: r.seq, createdAt: r.createdAt })),
+    records,
     signedBytes: signedBytes.length,
   };
+}
+
+/**
+ * The UTF-8 bytes of `JSON.stringify(body)`, written without serialising signed_data as a string:
+ * its bytes are escaped straight into the body. It is most of the body, and serialising it as a
+ * string cost a copy on every step (the escaped string, the body, its UTF-8 for the request
+ * signature and again for the socket). One difference, which canonical text never meets: a lone
+ * surrogate goes as U+FFFD, the character that was hashed and signed, not as `\udxxx`.
+ */
+function bodyBytes(body: DeliveryBody, signedData: Uint8Array): Uint8Array {
+  const { signed_data: _, ...rest } = body;
+  // signed_data is the last member of the body, so everything before it is `rest` without its `}`.
+  const head = `${JSON.stringify(rest).slice(0, -1)},"signed_data":"`;
+  // Room for every byte escaped as two (`\"`, `\\`); only the part written is ever touched.
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head) + 2 * signedData.length + 2);
+  let at = out.write(head, 0, "utf8");
+  for (let i = 0; i < signedData.length; i++) {
+    const b = signedData[i]!;
+    if (b === QUOTE || b === BACKSLASH) {
+      out[at++] = BACKSLASH;
+      out[at++] = b;
+    } else if (b < 0x20) {
+      // A raw control character (never in canonical text) takes up to six bytes: the slow way.
+      return Buffer.from(JSON.stringify(body), "utf8");
+    } else {
+      // Bytes of multi-byte UTF-8 sequences are all 0x80 or above: copied as they are.
+      out[at++] = b;
+    }
+  }
+  out[at++] = QUOTE;
+  out[at++] = 0x7d; // }
+  return out.subarray(0, at);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Each text parsed once, one at a time as they are read: a parsed record (most of a delivery's
+ * objects) is garbage once its checks are taken, before the next is parsed, so it dies young
+ * instead of all of them living until the last is parsed.
+ */
+function* parseEach(texts: readonly string[]): Generator<EvidenceRecord> {
+  for (const text of texts) yield JSON.parse(text) as EvidenceRecord;
 }

@@ -13,12 +13,14 @@ import { ccCheck } from "./delivery-checks.ts";
 import { redeliver } from "./delivery-retry.ts";
 import { sha256Hex } from "./outbox.ts";
 import type { ActionDraft, CheckResult } from "./record.ts";
-import { EVIDENCE_KEY, SITE, uploaderRig } from "../../tests/helpers/uploader-rig.ts";
+import { isoSeconds } from "../time/clock.ts";
+import { EVIDENCE_KEY, IDENTITY_KEY, SITE, uploaderRig, type UploaderRig } from "../../tests/helpers/uploader-rig.ts";
 
 const MINUTE = 60_000;
 const hex = (s: string) => Buffer.from(s, "hex");
 const utf8 = (s: string) => Buffer.from(s, "utf8");
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const text = (body: string | Uint8Array) => (typeof body === "string" ? body : Buffer.from(body).toString("utf8"));
 
 function actionDraft(): ActionDraft {
   return {
@@ -123,7 +125,7 @@ describe("buildDelivery", () => {
       checked_at: "2026-11-23T10:00:01Z",
       agent_public_key: EVIDENCE_KEY.publicKeyHex,
     });
-    expect(JSON.parse(d.payload)).toEqual(body);
+    expect(text(d.payload)).toBe(JSON.stringify(body));
     expect(d.records.map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(d.signedBytes).toBe(Buffer.byteLength(body.signed_data));
   });
@@ -143,6 +145,18 @@ describe("buildDelivery", () => {
       expect(entry.hash).toBe(sha256Hex(text));
       expect(entry.hash).toBe(stored.hash);
       expect(ed.verify(hex(entry.signature), utf8(text), EVIDENCE_KEY.publicKey)).toBe(true);
+    }
+  });
+
+  test("writes the body as the UTF-8 of JSON.stringify, whatever the records hold", async () => {
+    await using rig = await uploaderRig();
+    await rig.append(1, () => scanDraft({ checks: 2, actual: "Grüße, naïve — ✓ \u2028 \"quoted\" \\ 𝄞 \u0000\u001f\t" }));
+    const [row] = rig.store.pending(1);
+    // Not canonical (raw control characters): an action record is never parsed, only carried.
+    const raw = { ...row!, seq: 2, kind: "action", canonical: '{"x":"tab\there, nul \u0000, bell \u0007, \\ \"q\""}' };
+    for (const rows of [[row!], [row!, raw]]) {
+      const d = buildDelivery(rows, { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now() });
+      expect(Buffer.from(d.payload).equals(Buffer.from(JSON.stringify(d.body), "utf8"))).toBe(true);
     }
   });
 
@@ -187,6 +201,34 @@ describe("buildDelivery", () => {
     ]);
   });
 
+  test("reads its rows no further than the first that does not fit", async () => {
+    await using rig = await uploaderRig();
+    await rig.append(10);
+    const one = buildDelivery(rig.store.pending(1), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now() }).signedBytes;
+    let read = 0;
+    function* counted() {
+      for (const row of rig.store.pendingRows()) {
+        read++;
+        yield row;
+      }
+    }
+    const bySize = buildDelivery(counted(), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now(), maxBytes: Math.floor(one * 3.5) });
+    expect([bySize.records.map((r) => r.seq), read]).toEqual([[1, 2, 3], 4]);
+    read = 0;
+    const byCount = buildDelivery(counted(), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now(), maxRecords: 2 });
+    expect([byCount.records.map((r) => r.seq), read]).toEqual([[1, 2], 3]);
+  });
+
+  test("builds the same body byte for byte from the same records, send time and key", async () => {
+    await using rig = await uploaderRig();
+    await rig.append(3);
+    await rig.append(1, () => actionDraft());
+    const nowMs = rig.clock.now() + 700;
+    const first = buildDelivery(rig.store.pending(10), { siteId: SITE, key: EVIDENCE_KEY, nowMs });
+    const again = buildDelivery(rig.store.pendingRows(1, 4), { siteId: SITE, key: EVIDENCE_KEY, nowMs: first.sentAt });
+    expect(text(again.payload)).toBe(text(first.payload));
+  });
+
   test("refuses an empty batch", () => {
     expect(() => buildDelivery([], { siteId: SITE, key: EVIDENCE_KEY, nowMs: 0 })).toThrow(new RangeError("A delivery needs at least one record"));
   });
@@ -218,7 +260,68 @@ describe("startUploader", () => {
       })),
     );
     expect(rig.store.get(777)!.deliveryId).toBe(deliveries[1]!.id);
+    // sigauth covers the exact bytes sent (the stored body, not a serialisation of it).
+    expect(rig.state.requests.filter((r) => r.route === "evidence-submit").map((r) => r.sigauth)).toEqual(
+      Array(3).fill({ ok: true, fingerprint: IDENTITY_KEY.fingerprint }),
+    );
     expect(rig.uploader.stats()).toMatchObject({ state: "idle", attempts: 3, deliveries: 3, recordsDelivered: 1200, failures: 0 });
+  });
+
+  test("builds the next delivery while one is in flight, and sends it only once that one is accepted", async () => {
+    let open = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    await using rig = await uploaderRig({
+      client: (real) => ({
+        get: real.get,
+        async post(path, body, options) {
+          open++;
+          most = Math.max(most, open);
+          await new Promise<void>((resolve) => gates.push(resolve));
+          try {
+            return await real.post(path, body, options);
+          } finally {
+            open--;
+          }
+        },
+      }),
+    });
+    const release = async () => {
+      await rig.until(() => gates.length > 0, "a send");
+      gates.shift()!();
+    };
+    await rig.append(9);
+    const one = buildDelivery(rig.store.pending(1), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now() }).signedBytes;
+    const t0 = rig.clock.now();
+    rig.start({ maxBytes: Math.floor(one * 3.5) }); // three records a delivery
+    await rig.until(() => gates.length > 0, "the first send");
+    rig.clock.advance(2_000);
+    await release(); // 1-3 accepted: 4-6, built at t0 while 1-3 was in flight, goes next
+    await rig.until(() => gates.length > 0, "the second send");
+    rig.clock.advance(10_000);
+    await release(); // 4-6 accepted: 7-9 was built at t0 + 2 s, now too old to go as built
+    await release();
+    await rig.uploader.idle();
+    const sent = rig.submissions().map((s) => [s.checked_at, (JSON.parse(s.signed_data as string) as { records: { seq: number }[] }).records.map((r) => r.seq)]);
+    expect(sent).toEqual([
+      [isoSeconds(t0), [1, 2, 3]],
+      [isoSeconds(t0), [4, 5, 6]],
+      [isoSeconds(t0 + 12_000), [7, 8, 9]],
+    ]);
+    expect(most).toBe(1);
+    expect(rig.store.deliveries(10).map((d) => d.status)).toEqual(["accepted", "accepted", "accepted"]);
+  });
+
+  test("drops the delivery built ahead when CC refuses the one in flight: the split halves go first", async () => {
+    await using rig = await uploaderRig();
+    rig.state.refuseEvidenceRecord(2, "check id not in catalog");
+    await rig.append(9);
+    const one = buildDelivery(rig.store.pending(1), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now() }).signedBytes;
+    rig.start({ maxBytes: Math.floor(one * 3.5) });
+    await rig.uploader.idle();
+    const sent = rig.submissions().map((s) => (JSON.parse(s.signed_data as string) as { records: { seq: number }[] }).records.map((r) => r.seq));
+    expect(sent).toEqual([[1, 2, 3], [1, 2], [1], [2], [3], [4, 5, 6], [7, 8, 9]]);
+    expect(rig.state.deliveredRecords(SITE).map((r) => r.seq)).toEqual([1, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test("keeps each delivery's signed_data within maxBytes", async () => {
@@ -249,29 +352,75 @@ describe("startUploader", () => {
     expect(rig.store.counts()).toMatchObject({ delivered: 10, pending: 0 });
   });
 
-  test("after a restart, sends the stored in-flight delivery byte for byte", async () => {
-    await using rig = await uploaderRig();
-    // The first run's call never returns: the process dies mid-send.
+  /** Starts an uploader whose one call never returns, and kills it mid-send; returns the text it sent. */
+  async function crashMidSend(rig: UploaderRig, records: number): Promise<string> {
     const crash = new AbortController();
+    const sent: string[] = [];
     const hanging: CentralClient = {
-      post: (_path, _body, options) => new Promise((_, reject) => options?.signal?.addEventListener("abort", () => reject(options.signal!.reason))),
+      post: (_path, _body, options) => {
+        sent.push(text(options!.rawBody!));
+        return new Promise((_, reject) => options?.signal?.addEventListener("abort", () => reject(options.signal!.reason)));
+      },
       get: () => Promise.reject(new Error("unused")),
     };
     rig.start({ client: hanging, signal: crash.signal });
-    await rig.append(7);
+    await rig.append(records);
     await rig.until(() => rig.uploader.stats().state === "sending", "the first send");
     crash.abort();
     await rig.uploader.done;
+    expect(sent).toHaveLength(1);
+    return sent[0]!;
+  }
+
+  test("after a restart, sends the in-flight delivery again byte for byte, rebuilt from its records", async () => {
+    await using rig = await uploaderRig({ keepSentBodies: true });
+    const sentBeforeCrash = await crashMidSend(rig, 7);
     const stored = rig.store.inFlightDelivery()!;
-    expect(stored).toMatchObject({ firstSeq: 1, lastSeq: 7 });
+    // Only what rebuilds the body is stored, not the body.
+    expect(stored).toEqual({ id: stored.id, firstSeq: 1, lastSeq: 7, sentAt: rig.clock.now() - (rig.clock.now() % 1000), bundleHash: JSON.parse(sentBeforeCrash).bundle_hash });
 
     rig.clock.advance(10 * MINUTE);
     rig.start();
     await rig.uploader.idle();
-    expect(rig.submissions()).toEqual([JSON.parse(stored.payload)]);
+    expect(rig.sentBodies()).toEqual([sentBeforeCrash]);
     expect(rig.store.delivery(stored.id)).toMatchObject({ status: "accepted", bundleHash: stored.bundleHash });
     expect(rig.store.inFlightDelivery()).toBeUndefined();
     expect(rig.state.deliveredRecords(SITE).map((r) => r.seq)).toEqual(range(1, 7));
+  });
+
+  test("after a restart, supersedes an in-flight delivery its records no longer rebuild, and sends them afresh", async () => {
+    await using rig = await uploaderRig({ keepSentBodies: true });
+    const sentBeforeCrash = await crashMidSend(rig, 7);
+    const stored = rig.store.inFlightDelivery()!;
+    // Record 3 left the pending set behind the uploader's back: the rebuilt bundle_hash differs.
+    rig.db.run("UPDATE evidence SET upload_state = 'dead', dead_reason = 'by hand' WHERE seq = 3");
+
+    rig.clock.advance(10 * MINUTE);
+    rig.start();
+    await rig.uploader.idle();
+    const deliveries = rig.store.deliveries(10).reverse();
+    expect(deliveries.map((d) => [d.id === stored.id, d.firstSeq, d.lastSeq, d.status, d.reason])).toEqual([
+      [true, 1, 7, "superseded", "its records or key changed since it was sent; rebuilt with a fresh send time"],
+      [false, 1, 7, "accepted", undefined],
+    ]);
+    expect(rig.sentBodies()).toHaveLength(1);
+    expect(rig.sentBodies()[0]).not.toBe(sentBeforeCrash);
+    expect(deliveries[1]!.sentAt).toBe(rig.clock.now() - (rig.clock.now() % 1000));
+    expect(rig.state.deliveredRecords(SITE).map((r) => r.seq)).toEqual([1, 2, 4, 5, 6, 7]);
+  });
+
+  test("after a restart, sends a delivery stored with its body (by an earlier agent) as stored", async () => {
+    await using rig = await uploaderRig({ keepSentBodies: true });
+    await rig.append(4);
+    const d = buildDelivery(rig.store.pendingRows(), { siteId: SITE, key: EVIDENCE_KEY, nowMs: rig.clock.now() });
+    // Valid JSON of the same body, but not the bytes JSON.stringify would write now.
+    const payload = JSON.stringify(d.body, null, 1);
+    rig.store.saveSending({ firstSeq: 1, lastSeq: 4, sentAt: d.sentAt, bundleHash: d.bundleHash, payload });
+    rig.start();
+    await rig.uploader.idle();
+    expect(rig.sentBodies()).toEqual([payload]);
+    expect(rig.store.deliveries(5).map((x) => [x.firstSeq, x.lastSeq, x.status])).toEqual([[1, 4, "accepted"]]);
+    expect(rig.state.deliveredRecords(SITE).map((r) => r.seq)).toEqual(range(1, 4));
   });
 
   test("after a database error storing CC's answer, reads the delivery back and sends it again; CC dedupes", async () => {

@@ -2,13 +2,18 @@
  * The evidence uploader: its own loop, never on the check-in path, that delivers the chain to
  * Central Command in order, at least once, and idempotently.
  *
- * Each delivery (see `delivery.ts`) is stored as `sending`, with its exact body, before it is
- * sent. Until CC answers, the same body is sent again — after a timeout, a lost answer or a
- * crash — so CC's dedupe by `bundle_hash` absorbs the copies. One case can put records into CC's
- * chain twice: a delivery whose answer was lost and whose `checked_at` is over 55 minutes old is
- * superseded by a fresh delivery of the same records (CC refuses a `checked_at` older than 1 h),
- * and if CC did take the first one it now takes the second as well. CC only dedupes a
- * `bundle_hash` for 15 minutes, so a re-send after that can also be chained twice.
+ * Each delivery (see `delivery.ts`) is stored as `sending` before it is sent: which records it
+ * carries, its `checked_at` and its `bundle_hash`, not its body, which those rebuild byte for byte
+ * (Ed25519 signatures are deterministic). Until CC answers, the same body is sent again — after a
+ * timeout, a lost answer or a crash — so CC's dedupe by `bundle_hash` absorbs the copies. After a
+ * restart the body is rebuilt and checked against the stored `bundle_hash`; when it differs (a
+ * record changed state or the key changed), the delivery is superseded by a fresh one.
+ *
+ * One case can put records into CC's chain twice: a delivery whose answer was lost and whose
+ * `checked_at` is over 55 minutes old is superseded by a fresh delivery of the same records (CC
+ * refuses a `checked_at` older than 1 h), and if CC did take the first one it now takes the
+ * second as well. CC only dedupes a `bundle_hash` for 15 minutes, so a re-send after that can
+ * also be chained twice.
  *
  * Answers: a 2xx stores the receipt and marks the records delivered (`late` when created more
  * than 1 h before the send), then the next batch goes at once. A refusal (a 4xx about the
@@ -21,16 +26,20 @@
  *
  * The halves still to send after a split live in memory only: after a restart the batch is
  * built whole again and, refused again, split again.
+ *
+ * Sending is strictly one delivery at a time, in order. Only building overlaps: while CC reads
+ * one delivery, the next is built and signed, and it is stored and sent only once the first is
+ * accepted and if it is still what would be built then.
  * @module
  */
 import type { CentralClient } from "../central/client.ts";
 import type { SigningKey } from "../identity/index.ts";
 import type { Logger } from "../log/logger.ts";
 import { Backoff } from "../loop/backoff.ts";
-import type { EvidenceRow, EvidenceStore } from "../store/evidence-store.ts";
+import type { EvidenceStore, SendingDelivery } from "../store/evidence-store.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
-import { buildDelivery, type DeliveryBody } from "./delivery.ts";
+import { buildDelivery, type Delivery, type DeliveryBody } from "./delivery.ts";
 import { judgeFailure, type DeliveryAnswer } from "./delivery-answer.ts";
 
 /** A stored delivery older than this is not sent again: CC refuses `checked_at` older than 1 h. */
@@ -41,6 +50,8 @@ export const LATE_AFTER_MS = 60 * 60 * 1000;
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 /** Records dead-lettered in a row, none accepted between, before the uploader holds instead. */
 export const REFUSAL_STREAK_LIMIT = 10;
+/** A delivery built ahead is built again when older than this: its `checked_at` is the send time. */
+const AHEAD_MAX_AGE_MS = 5_000;
 
 export interface UploaderOptions {
   store: EvidenceStore;
@@ -94,12 +105,13 @@ export interface Uploader {
   stats(): UploaderStats;
 }
 
-/** The delivery being sent; `body` is absent when it was read back after a restart. */
+/** The delivery being sent. */
 interface InFlight {
   id: number;
   sentAt: number;
-  payload: string;
-  body?: DeliveryBody;
+  /** The bytes sent, the same every time (text when stored so by an earlier agent). */
+  payload: Uint8Array | string;
+  body: DeliveryBody;
   records: { seq: number; createdAt: number }[];
 }
 
@@ -107,6 +119,12 @@ interface InFlight {
 interface SeqRange {
   first: number;
   last: number;
+}
+
+/** A delivery built but not yet stored; `range` is the planned range it was built from. */
+interface Built {
+  d: Delivery;
+  range?: SeqRange;
 }
 
 /**
@@ -136,6 +154,8 @@ export function startUploader({
   const stats: UploaderStats = { state: "starting", attempts: 0, deliveries: 0, recordsDelivered: 0, refusals: 0, recordsDead: 0, failures: 0 };
   const plan: SeqRange[] = [];
   let current: InFlight | undefined;
+  /** The delivery after `current`, built while `current` was in flight. */
+  let ahead: Delivery | undefined;
   let deadStreak = 0;
   let woken = false;
   let interruptRest: AbortController | undefined;
@@ -147,41 +167,111 @@ export function startUploader({
   function resume(): InFlight | undefined {
     const d = store.inFlightDelivery();
     if (!d) return undefined;
+    const found = d.payload !== undefined ? readBack(d, d.payload) : rebuild(d);
+    if (!found) {
+      plan.push({ first: d.firstSeq, last: d.lastSeq });
+      return undefined;
+    }
+    log.info("Resuming evidence delivery", { delivery: d.id, firstSeq: d.firstSeq, lastSeq: d.lastSeq });
+    return found;
+  }
+
+  /** `d` built again from its records; superseded instead when that is not the delivery sent. */
+  function rebuild(d: SendingDelivery): InFlight | undefined {
+    const built =
+      store.firstPendingSeq(d.firstSeq, d.lastSeq) !== undefined
+        ? buildDelivery(store.pendingRows(d.firstSeq, d.lastSeq), { siteId, key, nowMs: d.sentAt })
+        : undefined;
+    if (built?.bundleHash !== d.bundleHash) {
+      // A record in the range changed state (e.g. made pending again by `retry-dead`) or the key
+      // changed: what was sent cannot be sent again, so its records go in a fresh delivery.
+      log.warn("Stored evidence delivery no longer matches its records; rebuilding it", { delivery: d.id });
+      store.markDeliverySuperseded(d.id, "its records or key changed since it was sent; rebuilt with a fresh send time");
+      return undefined;
+    }
+    return { id: d.id, sentAt: d.sentAt, payload: built.payload, body: built.body, records: built.records };
+  }
+
+  /** A delivery stored with its body (by an agent from before bodies were rebuilt): sent as stored. */
+  function readBack(d: SendingDelivery, payload: string): InFlight | undefined {
+    let body: DeliveryBody;
     let seqs: number[];
     try {
-      const body = JSON.parse(d.payload) as DeliveryBody;
+      body = JSON.parse(payload) as DeliveryBody;
       seqs = (JSON.parse(body.signed_data) as { records: { seq: number }[] }).records.map((r) => r.seq);
     } catch (err) {
       // Unreadable: build it afresh from the records, which are still pending.
       log.error("Stored evidence delivery is unreadable; rebuilding it", { delivery: d.id, error: err });
       store.markDeliverySuperseded(d.id, "stored payload unreadable");
-      plan.push({ first: d.firstSeq, last: d.lastSeq });
       return undefined;
     }
     const records = seqs.map((seq) => ({ seq, createdAt: store.get(seq)?.createdAt ?? d.sentAt }));
-    log.info("Resuming evidence delivery", { delivery: d.id, firstSeq: d.firstSeq, lastSeq: d.lastSeq });
-    return { id: d.id, sentAt: d.sentAt, payload: d.payload, records };
+    return { id: d.id, sentAt: d.sentAt, payload, body, records };
   }
 
-  /** The next records to send: a planned range first, else the oldest pending. */
-  function nextRows(): { rows: EvidenceRow[]; range?: SeqRange } {
+  /** Builds the next delivery, of a planned range first, else of the oldest pending records. */
+  function build(): Built | undefined {
     while (plan.length > 0) {
-      const range = plan.pop()!;
-      const rows = store.pendingBetween(range.first, range.last, maxRecords);
-      if (rows.length > 0) return { rows, range };
+      const range = plan.at(-1)!;
+      if (store.firstPendingSeq(range.first, range.last) !== undefined) return { d: buildOf(range.first, range.last), range };
+      plan.pop(); // nothing of it is pending any more
     }
-    return { rows: store.pending(maxRecords) };
+    return store.firstPendingSeq() !== undefined ? { d: buildOf() } : undefined;
   }
 
-  /** Builds a delivery and stores it as `sending` before anything is sent. */
-  function prepare(rows: EvidenceRow[], range: SeqRange | undefined): InFlight {
-    const d = buildDelivery(rows, { siteId, key, nowMs: clock.now(), maxBytes });
+  /** The delivery of the oldest pending records in [first, last] that fit; reads no more of them. */
+  function buildOf(first?: number, last?: number): Delivery {
+    return buildDelivery(store.pendingRows(first, last), { siteId, key, nowMs: clock.now(), maxBytes, maxRecords });
+  }
+
+  /**
+   * While `d` is in flight: the delivery that follows it if CC accepts it. Built only after a
+   * success (not on every attempt of an outage) and when nothing is planned (a split or a hold).
+   */
+  function buildAhead(d: InFlight): Delivery | undefined {
+    if (stats.failures > 0 || plan.length > 0) return undefined;
+    const after = d.records.at(-1)!.seq + 1;
+    if (store.firstPendingSeq(after) === undefined) return undefined;
+    try {
+      return buildOf(after);
+    } catch (err) {
+      // The same build fails again in its turn, where failures are handled.
+      log.debug("Building the next evidence delivery ahead failed", { error: err });
+      return undefined;
+    }
+  }
+
+  /** The delivery built ahead, if it is still the one `build()` would make now. */
+  function takeAhead(): Built | undefined {
+    const d = ahead;
+    ahead = undefined;
+    if (!d || plan.length > 0) return undefined;
+    // An older record pending again (`retry-dead`) goes first; and `checked_at` is the send time.
+    if (store.firstPendingSeq() !== d.records[0]!.seq || clock.now() - d.sentAt > AHEAD_MAX_AGE_MS) return undefined;
+    return { d };
+  }
+
+  /** Stores a built delivery as `sending`, before anything is sent. */
+  function commit({ d, range }: Built): InFlight {
     const firstSeq = d.records[0]!.seq;
     const lastSeq = d.records.at(-1)!.seq;
-    // Part of a planned range did not fit: it is next.
-    if (range && lastSeq < range.last) plan.push({ first: lastSeq + 1, last: range.last });
-    const id = store.saveSending({ firstSeq, lastSeq, sentAt: d.sentAt, bundleHash: d.bundleHash, payload: d.payload });
+    const id = store.saveSending({ firstSeq, lastSeq, sentAt: d.sentAt, bundleHash: d.bundleHash });
+    if (range) {
+      plan.pop();
+      // Part of the planned range did not fit: it is next.
+      if (lastSeq < range.last) plan.push({ first: lastSeq + 1, last: range.last });
+    }
     return { id, sentAt: d.sentAt, payload: d.payload, body: d.body, records: d.records };
+  }
+
+  /** One attempt: CC's answer, or what its absence means. */
+  async function send(d: InFlight): Promise<DeliveryAnswer> {
+    try {
+      return { kind: "accepted", receipt: await client.post(path, d.body, { signal, rawBody: d.payload }) };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return judgeFailure(err, d.sentAt);
+    }
   }
 
   function supersede(d: InFlight, reason: string): void {
@@ -268,26 +358,23 @@ export function startUploader({
       current = undefined;
     }
     if (!current) {
-      const { rows, range } = nextRows();
-      if (rows.length === 0) {
+      const next = takeAhead() ?? build();
+      if (!next) {
         stats.state = "idle";
         for (const w of idleWaiters) w.resolve();
         idleWaiters = [];
         await rest(idleMs);
         return;
       }
-      current = prepare(rows, range);
+      current = commit(next);
     }
     stats.state = "sending";
     stats.attempts++;
-    let answer: DeliveryAnswer;
-    try {
-      current.body ??= JSON.parse(current.payload) as DeliveryBody;
-      answer = { kind: "accepted", receipt: await client.post(path, current.body, { signal }) };
-    } catch (err) {
-      if (signal.aborted) throw err;
-      answer = judgeFailure(err, current.sentAt);
-    }
+    const answering = send(current);
+    // CC reads this one meanwhile (on the other core): the agent's and CC's work overlap.
+    ahead = buildAhead(current);
+    const answer = await answering;
+    if (answer.kind !== "accepted") ahead = undefined;
     switch (answer.kind) {
       case "accepted":
         accept(current, answer.receipt);
@@ -338,6 +425,7 @@ export function startUploader({
         // flight back from the database, which stays the truth (an answer may not have been stored).
         log.error("Evidence upload failed unexpectedly; retrying", { error: err });
         current = undefined;
+        ahead = undefined;
         resumed = false;
         failed((err as Error)?.message ?? String(err));
         try {

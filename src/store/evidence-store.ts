@@ -39,7 +39,12 @@ export interface DeliveryRow {
   reason?: string;
 }
 
-/** A delivery stored before it was sent, with the exact JSON body to send (again). */
+/**
+ * A delivery stored before it was sent. What it carries is enough to build its body again, byte
+ * for byte: its records (the pending ones in [firstSeq, lastSeq]), `checked_at` (`sentAt`) and the
+ * evidence key, whose Ed25519 signatures are deterministic; `bundleHash` tells whether the rebuilt
+ * body is the one sent.
+ */
 export interface SendingDelivery {
   id: number;
   firstSeq: number;
@@ -47,13 +52,14 @@ export interface SendingDelivery {
   /** The send time stamped into the body as `checked_at` (ms, whole seconds). */
   sentAt: number;
   bundleHash: string;
-  payload: string;
+  /** The exact JSON body, when stored with it (agents before the body was rebuilt stored it). */
+  payload?: string;
 }
 
 /** One row of `evidence_deliveries` as stored. */
 export interface StoredDelivery extends DeliveryRow {
   id: number;
-  /** The JSON body, kept only while the delivery is `sending`. */
+  /** The JSON body, when stored with one; only while the delivery is `sending`. */
   payload?: string;
 }
 
@@ -154,15 +160,21 @@ export function createEvidenceStore(db: Database) {
   const delQ = db.query("DELETE FROM evidence WHERE seq = ? AND upload_state = 'delivered'");
   const deadListQ = db.query<Raw, [number]>("SELECT * FROM evidence WHERE upload_state = 'dead' ORDER BY seq DESC LIMIT ?");
 
-  // Deliveries. The payload is dropped once the delivery is settled: the records stay in
-  // `evidence` with `delivery_id`, and `sent_at` gives `checked_at`, so signed_data can be rebuilt.
+  // Deliveries. No body is stored: the records stay in `evidence` (with `delivery_id` once
+  // settled), and `sent_at` gives `checked_at`, so the body can be rebuilt.
   const pendingRangeQ = db.query<Raw, [number, number, number]>(
     "SELECT * FROM evidence WHERE upload_state = 'pending' AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?",
+  );
+  const pendingRowsQ = db.query<Raw, [number, number]>(
+    "SELECT * FROM evidence WHERE upload_state = 'pending' AND seq BETWEEN ? AND ? ORDER BY seq",
+  );
+  const firstPendingQ = db.query<{ seq: number | null }, [number, number]>(
+    "SELECT min(seq) AS seq FROM evidence WHERE upload_state = 'pending' AND seq BETWEEN ? AND ?",
   );
   const sendingQ = db.query<RawDelivery, []>("SELECT * FROM evidence_deliveries WHERE status = 'sending' ORDER BY id DESC LIMIT 1");
   const deliveryByIdQ = db.query<RawDelivery, [number]>("SELECT * FROM evidence_deliveries WHERE id = ?");
   const recentDeliveriesQ = db.query<RawDelivery, [number]>("SELECT * FROM evidence_deliveries ORDER BY id DESC LIMIT ?");
-  const saveSendingQ = db.query<{ id: number }, [number, number, number, string, string]>(
+  const saveSendingQ = db.query<{ id: number }, [number, number, number, string, string | null]>(
     "INSERT INTO evidence_deliveries (first_seq, last_seq, sent_at, bundle_hash, status, payload) VALUES (?, ?, ?, ?, 'sending', ?) RETURNING id",
   );
   const settleQ = db.query<{ id: number }, [string, string | null, string | null, number]>(
@@ -230,15 +242,39 @@ export function createEvidenceStore(db: Database) {
     pendingBetween(firstSeq: number, lastSeq: number, limit: number): EvidenceRow[] {
       return pendingRangeQ.all(firstSeq, lastSeq, limit).map(fromRaw);
     },
+    /**
+     * Pending records with seq in [firstSeq, lastSeq], oldest first, read one at a time: a caller
+     * that stops early never reads the rest (stopping ends the read at once).
+     *
+     * @example
+     * for (const row of store.pendingRows(firstSeq)) if (full(row)) break;
+     */
+    *pendingRows(firstSeq = 0, lastSeq = Number.MAX_SAFE_INTEGER): Generator<EvidenceRow, void, undefined> {
+      for (const r of pendingRowsQ.iterate(firstSeq, lastSeq)) yield fromRaw(r);
+    },
+    /** The lowest seq still pending in [firstSeq, lastSeq], if any. */
+    firstPendingSeq(firstSeq = 0, lastSeq = Number.MAX_SAFE_INTEGER): number | undefined {
+      return firstPendingQ.get(firstSeq, lastSeq)?.seq ?? undefined;
+    },
     /** The delivery stored but not yet answered, if any (the uploader keeps at most one). */
     inFlightDelivery(): SendingDelivery | undefined {
       const r = sendingQ.get();
-      if (!r || r.payload === null) return undefined;
-      return { id: r.id, firstSeq: r.first_seq, lastSeq: r.last_seq, sentAt: r.sent_at, bundleHash: r.bundle_hash, payload: r.payload };
+      if (!r) return undefined;
+      return {
+        id: r.id,
+        firstSeq: r.first_seq,
+        lastSeq: r.last_seq,
+        sentAt: r.sent_at,
+        bundleHash: r.bundle_hash,
+        ...(r.payload !== null ? { payload: r.payload } : {}),
+      };
     },
-    /** Stores a delivery as `sending` with its exact body, before it is sent; returns its id. */
+    /**
+     * Stores a delivery as `sending` before it is sent; returns its id. Without `payload` only what
+     * rebuilds the body is stored (see {@linkcode SendingDelivery}).
+     */
     saveSending(d: Omit<SendingDelivery, "id">): number {
-      return saveSendingQ.get(d.firstSeq, d.lastSeq, d.sentAt, d.bundleHash, d.payload)!.id;
+      return saveSendingQ.get(d.firstSeq, d.lastSeq, d.sentAt, d.bundleHash, d.payload ?? null)!.id;
     },
     /** Central Command took the delivery: stores its answer and marks the records it carried. */
     markDeliveryAccepted(id: number, receipt: unknown, delivered: readonly { seq: number; late: boolean }[]): void {

@@ -38,6 +38,8 @@ export interface RigOptions {
   log?: Logger;
   /** A migrated database to use (default a fresh `:memory:` one). */
   db?: Database;
+  /** Keep the exact text of every evidence submission the real client sends (see `sentBodies()`). */
+  keepSentBodies?: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function uploaderRig({
   client: wrap,
   log = silentLogger,
   db = memoryDb(),
+  keepSentBodies = false,
 }: RigOptions = {}) {
   const clock = new FakeClock();
   const store = createEvidenceStore(db);
@@ -71,13 +74,21 @@ export async function uploaderRig({
   });
   const checkin = await appliance.checkin();
   if (checkin.status !== 200) throw new Error(`Rig check-in failed: ${checkin.status} ${JSON.stringify(checkin.json)}`);
+  /** The exact text of every evidence submission the real client sent. */
+  const sentBodies: string[] = [];
   const realClient = createCentralClient({
     endpoint: "http://cc.test",
     credentials: new CredentialHolder(API_KEY),
     identityKey: IDENTITY_KEY,
     clock,
     random: seededRandom(2),
-    fetch: ((input: string | URL | Request, init?: RequestInit) => app.request(input, init)) as typeof fetch,
+    fetch: ((input: string | URL | Request, init?: RequestInit) => {
+      if (keepSentBodies && String(input).endsWith("/submit")) {
+        const body = init?.body;
+        sentBodies.push(typeof body === "string" ? body : Buffer.from(body as Uint8Array).toString("utf8"));
+      }
+      return app.request(input, init);
+    }) as typeof fetch,
   });
   const client = wrap ? wrap(realClient) : realClient;
   const stop = new AbortController();
@@ -139,6 +150,11 @@ export async function uploaderRig({
       if (at === undefined) throw new Error("The uploader is not backing off");
       clock.advance(Math.max(0, at - clock.now()));
       await rig.settle();
+    },
+    /** The exact text of the evidence submissions the rig's client sent, in order (with `keepSentBodies`). */
+    sentBodies(): string[] {
+      if (!keepSentBodies) throw new Error("The rig keeps sent bodies only when built with keepSentBodies: true");
+      return sentBodies;
     },
     /** Bodies of the evidence submissions CC received, in order. */
     submissions(): Record<string, unknown>[] {

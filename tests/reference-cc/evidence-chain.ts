@@ -1,12 +1,12 @@
 /**
  * Evidence intake as CC's `submit_evidence` does it: window on `checked_at`, hash and signature
  * over the exact `signed_data`, dedupe by hash (for 15 minutes, as CC does), and a server-side
- * hash chain per site. A compliance-agent delivery's signed_data is parsed and kept with the
- * bundle, so tests can follow every record into CC's chain; tests can also make CC refuse
- * bundles that carry a given record.
+ * hash chain per site. A compliance-agent delivery's signed_data is parsed when a test asks for
+ * its records (the real CC never parses it), so tests can follow every record into CC's chain;
+ * tests can also make CC refuse bundles that carry a given record.
  * @module
  */
-import { hexToBytes, isHex, randomHex, sha256Hex, utf8ToBytes, verifyEd25519 } from "./crypto.ts";
+import { hexToBytes, isHex, randomHex, sha256Hex, verifyEd25519 } from "./crypto.ts";
 import { pythonJsonDumps } from "./python-json.ts";
 
 /** One record inside a compliance-agent delivery's signed_data. */
@@ -45,8 +45,8 @@ export interface StoredBundle {
   current_hash: string;
   checked_at: string;
   body: Record<string, unknown>;
-  /** The parsed signed_data, when it is a compliance-agent delivery. */
-  delivery?: DeliveryContent;
+  /** The parsed signed_data, when it is a compliance-agent delivery (parsed on first read). */
+  readonly delivery?: DeliveryContent;
   time: number;
 }
 
@@ -114,7 +114,9 @@ export class EvidenceLedger {
         ? b.signed_data
         : pythonJsonDumps({ site_id: b.site_id, checked_at: b.checked_at, checks: b.checks, summary: b.summary });
     const bundleHash = b.bundle_hash as string;
-    if (sha256Hex(signedData) !== bundleHash.toLowerCase()) return bad(400, "bundle_hash does not match signed_data");
+    // The UTF-8 bytes, encoded once for the hash and the signature (half a megabyte a delivery).
+    const signedBytes = Buffer.from(signedData, "utf8");
+    if (sha256Hex(signedBytes) !== bundleHash.toLowerCase()) return bad(400, "bundle_hash does not match signed_data");
     if (!isHex(b.agent_signature, 64) || !isHex(b.agent_public_key, 32)) {
       return bad(401, "Missing or malformed agent signature");
     }
@@ -122,12 +124,16 @@ export class EvidenceLedger {
     if (expectedPublicKey !== undefined && expectedPublicKey.toLowerCase() !== publicKey) {
       return bad(401, "Agent public key mismatch");
     }
-    if (!verifyEd25519(hexToBytes(b.agent_signature), utf8ToBytes(signedData), hexToBytes(publicKey))) {
+    if (!verifyEd25519(hexToBytes(b.agent_signature), signedBytes, hexToBytes(publicKey))) {
       return bad(401, "Invalid agent signature");
     }
 
-    const delivery = parseDelivery(signedData);
-    const refused = delivery?.records.map((r) => this.#refusals.get(r.seq)).find((r) => r !== undefined);
+    // Only a test's refusal needs the records now; otherwise they are parsed if a test asks.
+    const delivery = once(() => parseDelivery(signedData));
+    const refused =
+      this.#refusals.size === 0
+        ? undefined
+        : delivery()?.records.map((r) => this.#refusals.get(r.seq)).find((r) => r !== undefined);
     if (refused) return { status: refused.status, body: { detail: refused.reason } };
 
     const duplicate = this.bundles.findLast(
@@ -161,7 +167,7 @@ export class EvidenceLedger {
     checkedAt: string,
     body: Record<string, unknown>,
     nowMs: number,
-    delivery: DeliveryContent | undefined,
+    delivery: () => DeliveryContent | undefined,
   ): StoredBundle {
     const chain = this.bundles.filter((x) => x.site_id === siteId);
     const last = chain.at(-1);
@@ -176,12 +182,27 @@ export class EvidenceLedger {
       current_hash: sha256Hex(`${bundleHash}:${prevHash}:${position}`),
       checked_at: checkedAt,
       body,
-      ...(delivery ? { delivery } : {}),
+      get delivery() {
+        return delivery();
+      },
       time: nowMs,
     };
     this.bundles.push(stored);
     return stored;
   }
+}
+
+/** `f`, called at most once: later calls return its first result. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
 }
 
 /** The delivery in `signedData`, or undefined when it is some other (e.g. a Go daemon) bundle. */
