@@ -19,14 +19,12 @@ import { startPollLoop } from "../loop/poll-loop.ts";
 import { controlHandlers } from "../orders/handlers/control.ts";
 import { createOrderRunner } from "../orders/runner.ts";
 import { createAgentState, createCheckinLog, createEvidenceStore, createOrderStore, openDatabase, type EvidenceStore } from "../store/index.ts";
-import { createOutbox, type Outbox } from "../evidence/outbox.ts";
+import type { Outbox } from "../evidence/outbox.ts";
 import type { EvidenceDraft } from "../evidence/record.ts";
-import { pruneEvidence } from "../evidence/retention.ts";
-import { startUploader, type Uploader } from "../evidence/uploader.ts";
+import type { Uploader } from "../evidence/uploader.ts";
+import type { EvidenceSide } from "./evidence-side.ts";
 import type { GatherSelfCheckDeps } from "../selfcheck/index.ts";
 import { hostname as osHostname } from "node:os";
-import { orderActionDraft } from "./order-evidence.ts";
-import { createSelfAttestation } from "./self-attestation.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
 import { createCheckinCycle, type Directives } from "./checkin-cycle.ts";
@@ -54,8 +52,6 @@ export interface AgentDeps {
   selfCheckFacts?: Partial<GatherSelfCheckDeps>;
 }
 
-/** Retention runs at most once a day. */
-const PRUNE_EVERY_MS = 24 * 3600_000;
 
 export const KEY_FILES = { identity: join("keys", "identity.key"), evidence: join("keys", "evidence.key") } as const;
 
@@ -78,7 +74,8 @@ export interface RunningAgent {
   inventory: TargetInventory;
   directives(): Directives | undefined;
   evidence: EvidenceStore;
-  outbox: Outbox;
+  /** The outbox and uploader, once the evidence side has started (after the first check-in). */
+  outbox(): Outbox | undefined;
   uploader(): Uploader | undefined;
 }
 
@@ -111,21 +108,34 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const inventory = new TargetInventory(deps.secrets);
   const orderStore = createOrderStore(db);
   const evidence = createEvidenceStore(db);
-  let uploader: Uploader | undefined;
-  const outbox = createOutbox({
-    db,
-    store: evidence,
-    key: keys.evidence,
-    clock,
-    random,
-    secrets: deps.secrets,
-    log: log.child({ component: "evidence" }),
-    onCommit: () => uploader?.wake(),
-  });
   const hostname = deps.hostname ?? (() => osHostname().trim());
-  const appendEvidence = (draft: EvidenceDraft, what: string) =>
-    outbox.append(draft).catch((err) => log.error("evidence not stored", { what, error: err }));
   const stopCtl = new AbortController();
+  // Loaded on first use, after the first check-in is on the wire: it adds nothing to start-up.
+  let side: EvidenceSide | undefined;
+  let sideLoading: Promise<EvidenceSide> | undefined;
+  const evidenceSide = (): Promise<EvidenceSide> =>
+    (sideLoading ??= import("./evidence-side.ts").then(({ startEvidenceSide }) =>
+      (side = startEvidenceSide({
+        db,
+        store: evidence,
+        key: keys.evidence,
+        client,
+        config,
+        agentVersion: deps.agentVersion,
+        state,
+        clock,
+        random,
+        secrets: deps.secrets,
+        log,
+        hostname,
+        ...(deps.selfCheckFacts ? { selfCheckFacts: deps.selfCheckFacts } : {}),
+        signal: stopCtl.signal,
+      })),
+    ));
+  const appendEvidence = (draft: EvidenceDraft, what: string) =>
+    evidenceSide()
+      .then((s) => s.outbox.append(draft))
+      .catch((err) => log.error("evidence not stored", { what, error: err }));
   let stopReason: "stopped" | "restart" = "stopped";
   let directives: Directives | undefined;
   let loop: ReturnType<typeof startPollLoop> | undefined;
@@ -141,14 +151,11 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       applianceId: state.get("applianceId"),
       defaultTtlSeconds: config.orderTtlSeconds,
     }),
-    onOutcome: (o) =>
-      void appendEvidence(
-        orderActionDraft(
-          { ...o, decidedAtMs: clock.now() },
-          { config, agentVersion: deps.agentVersion, hostname: hostname(), clockOffsetMs: state.get("lastCheckin")?.skewMs },
-        ),
-        `order ${o.orderId}`,
-      ),
+    onOutcome: (o) => {
+      const facts = { ...o, decidedAtMs: clock.now() };
+      const ctx = { config, agentVersion: deps.agentVersion, hostname: hostname(), clockOffsetMs: state.get("lastCheckin")?.skewMs };
+      void import("./order-evidence.ts").then(({ orderActionDraft }) => appendEvidence(orderActionDraft(facts, ctx), `order ${o.orderId}`));
+    },
     handlers: controlHandlers({
       state,
       now: () => clock.now(),
@@ -199,25 +206,6 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     },
   });
 
-  const attest = createSelfAttestation({
-    config,
-    agentVersion: deps.agentVersion,
-    outbox,
-    evidence,
-    state,
-    clock,
-    log: log.child({ component: "selfcheck" }),
-    hostname,
-    ...(deps.selfCheckFacts ? { gather: deps.selfCheckFacts } : {}),
-  });
-  const pruneIfDue = () => {
-    const last = state.get("lastEvidencePruneAt");
-    const now = clock.now();
-    if (last !== undefined && now - last < PRUNE_EVERY_MS && now >= last) return;
-    const report = pruneEvidence(evidence, { keepLast: config.evidenceRetention, keepDays: config.pruneRetentionDays }, now);
-    state.set("lastEvidencePruneAt", now);
-    log.info("evidence retention applied", { ...report });
-  };
   const startedAt = clock.now();
   let firstCycle = true;
   // Bookkeeping for `status` is written after each cycle, not before the first check-in: every
@@ -233,11 +221,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       state.set("queueDepths", queueDepths());
     })();
     // The appliance attests its own health every cycle, reachable CC or not.
-    await attest().catch((err) => log.error("self-check attestation not stored", { error: err }));
     try {
-      pruneIfDue();
+      const s = await evidenceSide();
+      await s.attest().catch((err) => log.error("self-check attestation not stored", { error: err }));
+      s.pruneIfDue();
     } catch (err) {
-      log.error("evidence retention failed", { error: err });
+      log.error("evidence side failed", { error: err });
     }
     return result;
   };
@@ -258,17 +247,6 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     log.warn("api_endpoint is plain HTTP: the API key and orders travel unencrypted", { endpoint: config.apiEndpoint });
   }
 
-  uploader = startUploader({
-    store: evidence,
-    client,
-    key: keys.evidence,
-    siteId: config.siteId,
-    clock,
-    random,
-    log: log.child({ component: "uploader" }),
-    signal: stopCtl.signal,
-  });
-
   loop = startPollLoop({
     cycle,
     intervalMs: config.pollIntervalSeconds * 1000,
@@ -282,8 +260,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 
   const done = loop.done.then(async () => {
     await orders.stop();
-    await outbox.close();
-    await uploader?.done.catch(() => {});
+    if (sideLoading) await (await sideLoading.catch(() => undefined))?.close();
     db.close();
     log.info("agent stopped", { reason: stopReason });
     return stopReason;
@@ -301,7 +278,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     inventory,
     directives: () => directives,
     evidence,
-    outbox,
-    uploader: () => uploader,
+    outbox: () => side?.outbox,
+    uploader: () => side?.uploader,
   };
 }
