@@ -7,6 +7,7 @@
  * I-JSON (RFC 7493), so anything `JSON.stringify` would quietly drop, coerce or escape throws here.
  * @module
  */
+import { formatPath, type Step } from "./json-path.ts";
 
 /**
  * The deepest nesting of objects and arrays either direction accepts. RFC 8259 §9 lets a parser
@@ -21,12 +22,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Printable ASCII other than `"` and `\`: the strings JSON writes unchanged between quotes. */
 const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 const utf8 = new TextEncoder();
 
-/** One step of a JSON path: a member name or an array index. */
-type Step = string | number;
 
 /**
  * The RFC 8785 canonical form of `value`.
@@ -134,7 +132,7 @@ function enter(container: object, path: Step[], ancestors: object[]): void {
 // RFC 8785 §3.2.2.2 escapes exactly what ECMA-262 QuoteJSONString escapes: `"`, `\`, and U+0000
 // to U+001F, as \b \t \n \f \r or lower-case \u00hh; everything else is written as is. Once lone
 // surrogates are refused, the only code units QuoteJSONString would escape beyond that (its
-// ES2019 "well-formed stringify" \udxxx escapes) cannot occur, so JSON.stringify is JCS.
+// ES2019 "well-formed stringify" \ud800-style escapes) cannot occur, so JSON.stringify is JCS.
 function quote(text: string, path: Step[], isName = false): string {
   // Most names and values are printable ASCII without " or \, which quote to themselves; one
   // regex test is cheaper than the call into JSON.stringify (about 1.5× on a typical record).
@@ -163,15 +161,6 @@ function failure(path: readonly Step[], problem: string): string {
   return `Cannot canonicalize ${formatPath(path)}: ${problem}`;
 }
 
-function formatPath(path: readonly Step[]): string {
-  let out = "$";
-  for (const step of path) {
-    if (typeof step === "number") out += `[${step}]`;
-    else if (IDENTIFIER.test(step)) out += `.${step}`;
-    else out += `[${JSON.stringify(step)}]`;
-  }
-  return out;
-}
 
 /**
  * Parses JSON text that must be I-JSON (RFC 7493), the input RFC 8785 requires, so that a stored

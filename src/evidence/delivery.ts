@@ -134,7 +134,7 @@ export function buildDelivery(
  * its bytes are escaped straight into the body. It is most of the body, and serialising it as a
  * string cost a copy on every step (the escaped string, the body, its UTF-8 for the request
  * signature and again for the socket). One difference, which canonical text never meets: a lone
- * surrogate goes as U+FFFD, the character that was hashed and signed, not as `\udxxx`.
+ * surrogate goes as U+FFFD, the character that was hashed and signed, not as a `\ud800`-style escape.
  */
 function bodyBytes(body: DeliveryBody, signedData: Uint8Array): Uint8Array {
   const { signed_data: _, ...rest } = body;

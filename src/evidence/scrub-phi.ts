@@ -101,7 +101,7 @@ const DIGITS = /\d{3}/;
 const LABEL = /dob|d\.o\.b|birth|mrn|record|patient/i;
 
 /**
- * `text` with every PHI value replaced by `[TAG-REDACTED-xxxxxxxx]` (TAG one of DOB, MRN, SSN,
+ * `text` with every PHI value replaced by `[TAG-REDACTED-<8 hex>]` (TAG one of DOB, MRN, SSN,
  * CARD, PHONE, EMAIL; the hex is the first 8 of sha256 of the value as written). A label is kept:
  * `DOB: 01/02/1980` becomes `DOB: [DOB-REDACTED-c72e155b]`. `found` is called once per kind
  * replaced, in rule order. Most strings hold no digit and no "@" and are returned at once.

