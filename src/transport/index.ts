@@ -1,0 +1,11 @@
+export { TransportError, DEFAULT_MAX_OUTPUT_BYTES } from "./executor.ts";
+export type { ExecResult, Executor, RunOptions, TransportErrorKind } from "./executor.ts";
+export { createLocalExecutor } from "./local/index.ts";
+export type { LocalExecutorOptions } from "./local/index.ts";
+export {
+  createFileHostKeyStore,
+  createMemoryHostKeyStore,
+  createSshExecutor,
+  sha256Fingerprint,
+} from "./ssh/index.ts";
+export type { HostKeyStore, SshExecutorOptions } from "./ssh/index.ts";

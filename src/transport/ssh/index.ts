@@ -1,0 +1,4 @@
+export { createSshExecutor } from "./ssh-executor.ts";
+export type { SshExecutorOptions } from "./ssh-executor.ts";
+export { createFileHostKeyStore, createMemoryHostKeyStore, sha256Fingerprint } from "./host-key-store.ts";
+export type { HostKeyStore } from "./host-key-store.ts";

@@ -1,0 +1,207 @@
+/**
+ * A real OpenSSH server for tests: `sshd -D -e` on 127.0.0.1 with its own temp directory, a
+ * freshly generated ed25519 host key, its own config and authorized_keys. Root logs in with a
+ * generated client key; password tests use a throwaway local user when `useradd` works.
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const sshdPath = "/usr/sbin/sshd";
+
+/** Why SSH tests are skipped, for their titles; `undefined` when they run. */
+export const sshdSkipReason: string | undefined = !existsSync(sshdPath)
+  ? "skipped: /usr/sbin/sshd is absent (apt-get install openssh-server)"
+  : process.getuid?.() !== 0
+    ? "skipped: the sshd test helper logs in as root and must run as root"
+    : undefined;
+
+export interface SshKeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** Generates an unencrypted ed25519 key pair with ssh-keygen. */
+export function generateKeyPair(comment = "test"): SshKeyPair {
+  const dir = mkdtempSync(join(tmpdir(), "sshkey-"));
+  try {
+    const file = join(dir, "key");
+    const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+    if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+    return { privateKey: readFileSync(file, "utf8"), publicKey: readFileSync(`${file}.pub`, "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SshServer extends AsyncDisposable {
+  host: "127.0.0.1";
+  port: number;
+  /** Pid of the listening sshd; per-connection sshd processes are its children. */
+  pid: number;
+  /** Root's client key, authorized on this server. */
+  rootKey: SshKeyPair;
+  /** Kills every per-connection sshd (drops all client connections), keeping the listener. */
+  dropConnections(): void;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartSshdOptions {
+  port?: number;
+  /** Reuse a client key (e.g. across a restarted server). */
+  rootKey?: SshKeyPair;
+  readyTimeoutMs?: number;
+}
+
+export async function startSshd({ port, rootKey = generateKeyPair("root"), readyTimeoutMs = 10_000 }: StartSshdOptions = {}): Promise<SshServer> {
+  if (sshdSkipReason !== undefined) throw new Error(sshdSkipReason);
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(tmpdir(), "sshd-test-"));
+  const hostKey = join(dir, "ssh_host_ed25519_key");
+  const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+  if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
+  writeFileSync(join(dir, "authorized_keys"), rootKey.publicKey, { mode: 0o600 });
+  const servePort = port ?? (await freeTcpPort());
+  const config = join(dir, "sshd_config");
+  writeFileSync(
+    config,
+    [
+      "ListenAddress 127.0.0.1",
+      `Port ${servePort}`,
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PasswordAuthentication yes",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "PermitRootLogin yes",
+      "StrictModes no",
+      "UseDNS no",
+      "MaxStartups 100",
+      "MaxSessions 100",
+      "",
+    ].join("\n"),
+  );
+  const proc = Bun.spawn([sshdPath, "-D", "-e", "-f", config], { stdout: "ignore", stderr: "pipe" });
+  let stderr = "";
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
+  })();
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill("SIGTERM");
+      const killer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+      await proc.exited;
+      clearTimeout(killer);
+    }
+    await drained;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const dropConnections = () => {
+    for (const child of childPids(proc.pid)) {
+      try {
+        process.kill(child, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const until = Date.now() + readyTimeoutMs;
+  while (!(await accepts(servePort))) {
+    if (proc.exitCode !== null || Date.now() > until) {
+      await stop();
+      throw new Error(`sshd did not start on port ${servePort}: ${stderr}`);
+    }
+    await Bun.sleep(20);
+  }
+  return {
+    host: "127.0.0.1",
+    port: servePort,
+    pid: proc.pid,
+    rootKey,
+    dropConnections,
+    output: () => stderr,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+export interface ThrowawayUser extends Disposable {
+  username: string;
+  password: string;
+}
+
+/** Creates a local user with a random password, or explains why it cannot. */
+export function createThrowawayUser(): ThrowawayUser | { skipReason: string } {
+  if (process.getuid?.() !== 0) return { skipReason: "skipped: creating a user needs root" };
+  const username = `ca${Math.random().toString(36).slice(2, 10)}`;
+  const password = `pw-${crypto.randomUUID()}`;
+  const add = spawnSync("useradd", ["-M", "-s", "/bin/sh", username], { encoding: "utf8" });
+  if (add.error || add.status !== 0) return { skipReason: `skipped: useradd failed (${add.error?.message ?? add.stderr.trim()})` };
+  const chpasswd = spawnSync("chpasswd", [], { input: `${username}:${password}\n`, encoding: "utf8" });
+  if (chpasswd.status !== 0) {
+    spawnSync("userdel", [username]);
+    return { skipReason: `skipped: chpasswd failed (${chpasswd.stderr.trim()})` };
+  }
+  return { username, password, [Symbol.dispose]: () => void spawnSync("userdel", [username]) };
+}
+
+/** Pids whose parent is `parent`, read from /proc (no procps needed). */
+function childPids(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? "", 10);
+      if (ppid === parent) children.push(Number.parseInt(entry, 10));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
+/** Pids of live processes on this machine whose command line contains `marker`. */
+export function pidsWithMarker(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const state = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const zombie = state.slice(state.lastIndexOf(")") + 2).startsWith("Z");
+      if (!zombie && cmdline.includes(marker)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
