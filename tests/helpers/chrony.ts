@@ -5,10 +5,11 @@
  * @module
  */
 import dgram from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryNtp } from "../../src/time/sntp.ts";
+import { spawnDaemon } from "./daemon.ts";
 
 /** The chronyd binary, or `undefined` when chrony is not installed (it lives in sbin, often off a user's PATH). */
 export const chronydPath: string | undefined =
@@ -65,29 +66,14 @@ export async function startChronyServer({ port, localStratum = 8, readyTimeoutMs
   // -d: foreground, log to stderr; -x: never touch the system clock. As root, stay root so the
   // temp directory stays writable (chronyd would switch to _chrony); as a user, -U allows it.
   const privilege = process.getuid?.() === 0 ? ["-u", "root"] : ["-U"];
-  const proc = Bun.spawn([chronydPath, "-d", "-x", ...privilege, "-f", conf], { stdout: "ignore", stderr: "pipe" });
-  let stderr = "";
-  const drained = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
-  })();
-
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill("SIGTERM");
-      const killer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-      await proc.exited;
-      clearTimeout(killer);
-    }
-    await drained;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const daemon = spawnDaemon([chronydPath, "-d", "-x", ...privilege, "-f", conf], dir);
+  const { proc, stop } = daemon;
 
   const deadline = performance.now() + readyTimeoutMs;
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
+    if (daemon.exited()) {
       await stop();
-      throw new Error(`chronyd exited before serving (${proc.exitCode ?? proc.signalCode}):\n${stderr}`);
+      throw new Error(`chronyd exited before serving (${proc.exitCode ?? proc.signalCode}):\n${daemon.stderr()}`);
     }
     try {
       await queryNtp({ host: "127.0.0.1", port: servePort }, { timeoutMs: 200 });
@@ -95,7 +81,7 @@ export async function startChronyServer({ port, localStratum = 8, readyTimeoutMs
     } catch (err) {
       if (performance.now() > deadline) {
         await stop();
-        throw new Error(`chronyd did not answer on 127.0.0.1:${servePort} within ${readyTimeoutMs} ms: ${(err as Error).message}\n${stderr}`);
+        throw new Error(`chronyd did not answer on 127.0.0.1:${servePort} within ${readyTimeoutMs} ms: ${(err as Error).message}\n${daemon.stderr()}`);
       }
       await Bun.sleep(25); // not bound yet: an immediate ECONNREFUSED would spin
     }
@@ -105,7 +91,7 @@ export async function startChronyServer({ port, localStratum = 8, readyTimeoutMs
     host: "127.0.0.1",
     port: servePort,
     localStratum,
-    output: () => stderr,
+    output: daemon.stderr,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnDaemon } from "./daemon.ts";
 
 export const sshdPath = "/usr/sbin/sshd";
 
@@ -86,22 +87,8 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
       "",
     ].join("\n"),
   );
-  const proc = Bun.spawn([sshdPath, "-D", "-e", "-f", config], { stdout: "ignore", stderr: "pipe" });
-  let stderr = "";
-  const drained = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
-  })();
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill("SIGTERM");
-      const killer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-      await proc.exited;
-      clearTimeout(killer);
-    }
-    await drained;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const daemon = spawnDaemon([sshdPath, "-D", "-e", "-f", config], dir);
+  const { proc, stop } = daemon;
   const dropConnections = () => {
     for (const child of childPids(proc.pid)) {
       try {
@@ -115,7 +102,7 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
   while (!(await accepts(servePort))) {
     if (proc.exitCode !== null || Date.now() > until) {
       await stop();
-      throw new Error(`sshd did not start on port ${servePort}: ${stderr}`);
+      throw new Error(`sshd did not start on port ${servePort}: ${daemon.stderr()}`);
     }
     await Bun.sleep(20);
   }
@@ -125,7 +112,7 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
     pid: proc.pid,
     rootKey,
     dropConnections,
-    output: () => stderr,
+    output: daemon.stderr,
     stop,
     [Symbol.asyncDispose]: stop,
   };
