@@ -4,7 +4,7 @@
  * @module
  */
 import { Database } from "bun:sqlite";
-import { scanDraft } from "../../../tests/helpers/evidence-drafts.ts";
+import { draftCommon, scanDraft } from "../../../tests/helpers/evidence-drafts.ts";
 import { FakeClock } from "../../../tests/helpers/fake-clock.ts";
 import { signingKeyFromSeed } from "../../identity/index.ts";
 import { silentLogger } from "../../log/logger.ts";
@@ -70,13 +70,7 @@ export function actionDraftForTest({
 } = {}): ActionDraft {
   return {
     kind: "action",
-    site_id: "clinic-42",
-    host_id: host,
-    agent_version: "0.1.0",
-    policy_version: "2026.11",
-    ruleset_hash: "a".repeat(64),
-    deployment_mode: "direct",
-    clock: { offset_ms: 3, synchronized: true, source: "central-command" },
+    ...draftCommon(host),
     action: {
       tier: "L1",
       rule_id: "L1-SSH-001",
