@@ -178,7 +178,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     const e = evidence.counts();
     return {
       orders_pending: orderStore.countByState().running,
-      orders_unreported: orderStore.unreported(1000).length,
+      orders_unreported: orderStore.countUnreported(),
       evidence_pending: e.pending,
       evidence_dead: e.dead,
     };

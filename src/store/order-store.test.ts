@@ -61,6 +61,7 @@ describe("createOrderStore", () => {
       all: s.unreported(10).map((r) => r.orderId),
       two: s.unreported(2).map((r) => r.orderId),
     }).toEqual({ all: ["early", "middle", "late"], two: ["early", "middle"] });
+    expect(s.countUnreported()).toBe(3);
   });
 
   test("markReported and noteReportAttempt record delivery", () => {

@@ -30,6 +30,8 @@ export interface OrderStore {
   noteReportAttempt(orderId: string): void;
   /** Finished orders whose completion CC has not acknowledged yet, oldest first. */
   unreported(limit: number): OrderRecord[];
+  /** How many finished orders wait for CC's acknowledgement. */
+  countUnreported(): number;
   /** Orders left `running` by a previous process: they did not finish. */
   interrupted(): OrderRecord[];
   nonceSeen(nonce: string): boolean;
@@ -81,6 +83,7 @@ export function createOrderStore(db: Database): OrderStore {
   const unrepQ = db.query<Row, [number]>(
     "SELECT * FROM orders WHERE state != 'running' AND reported_at IS NULL ORDER BY received_at LIMIT ?",
   );
+  const unrepCountQ = db.query<{ n: number }, []>("SELECT count(*) AS n FROM orders WHERE state != 'running' AND reported_at IS NULL");
   const runQ = db.query<Row, []>("SELECT * FROM orders WHERE state = 'running'");
   const nonceQ = db.query<{ n: number }, [string]>("SELECT 1 AS n FROM order_nonces WHERE nonce = ?");
   const nonceIns = db.query("INSERT OR IGNORE INTO order_nonces (nonce, order_id, seen_at, keep_until) VALUES (?, ?, ?, ?)");
@@ -101,6 +104,7 @@ export function createOrderStore(db: Database): OrderStore {
     markReported: (id, at) => void repQ.run(at, id),
     noteReportAttempt: (id) => void attQ.run(id),
     unreported: (limit) => unrepQ.all(limit).map(fromRow),
+    countUnreported: () => unrepCountQ.get()!.n,
     interrupted: () => runQ.all().map(fromRow),
     nonceSeen: (nonce) => nonceQ.get(nonce) !== null,
     rememberNonce: (nonce, id, at, keepUntil) => void nonceIns.run(nonce, id, at, keepUntil),
