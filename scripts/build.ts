@@ -1,6 +1,7 @@
 /**
  * Builds the single executable `dist/compliance-agent` with Bun's compiler: minified, with
- * bytecode for a fast start (ESM, because the entry uses top-level await).
+ * bytecode for a fast start (ESM, because the entry uses top-level await), after validating and
+ * regenerating the embedded check and runbook catalog.
  * Usage: bun run scripts/build.ts [--outfile PATH] [--target bun-linux-x64]
  */
 import { parseArgs } from "node:util";
@@ -14,6 +15,9 @@ const { values } = parseArgs({
   },
 });
 const started = performance.now();
+// The catalog is validated (schema, cross-references, `sh -n`) and regenerated before every build.
+const catalog = Bun.spawnSync([process.execPath, "run", "scripts/build-catalog.ts"], { stdout: "inherit", stderr: "inherit" });
+if (catalog.exitCode !== 0) process.exit(catalog.exitCode ?? 1);
 const args = [
   "build",
   "src/cli/main.ts",

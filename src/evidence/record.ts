@@ -28,6 +28,8 @@ export type Framework = (typeof FRAMEWORKS)[number];
 export interface CheckResult {
   /** Stable check id, e.g. `linux.sshd.root-login-disabled` or `appliance.disk-space`. */
   check: string;
+  /** The name Central Command's rules know the check by, e.g. `linux_ssh_config`, when it has one. */
+  check_type?: string;
   hostname: string;
   status: CheckStatus;
   /** What compliance needs, in words or a value. */
@@ -38,6 +40,8 @@ export interface CheckResult {
   reason?: string;
   severity?: "low" | "medium" | "high" | "critical";
   controls: FrameworkControls;
+  /** Raw probe output (capped, scrubbed) kept when the output could not be judged. */
+  output?: string;
 }
 
 /** Outcome of an action record (design: evidence.md). */

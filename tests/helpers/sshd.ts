@@ -123,9 +123,13 @@ export interface ThrowawayUser extends Disposable {
   password: string;
 }
 
-/** Creates a local user with a random password, or explains why it cannot. */
-export function createThrowawayUser(): ThrowawayUser | { skipReason: string } {
+/** What a throwaway user may do with sudo: nothing, anything with its password, or anything without one. */
+export type SudoRights = "none" | "password" | "nopasswd";
+
+/** Creates a local user with a random password (and sudo rights), or explains why it cannot. */
+export function createThrowawayUser({ sudo = "none" }: { sudo?: SudoRights } = {}): ThrowawayUser | { skipReason: string } {
   if (process.getuid?.() !== 0) return { skipReason: "skipped: creating a user needs root" };
+  if (sudo !== "none" && !existsSync("/usr/bin/sudo")) return { skipReason: "skipped: sudo is absent (apt-get install sudo)" };
   const username = `ca${Math.random().toString(36).slice(2, 10)}`;
   const password = `pw-${crypto.randomUUID()}`;
   const add = spawnSync("useradd", ["-M", "-s", "/bin/sh", username], { encoding: "utf8" });
@@ -135,7 +139,19 @@ export function createThrowawayUser(): ThrowawayUser | { skipReason: string } {
     spawnSync("userdel", [username]);
     return { skipReason: `skipped: chpasswd failed (${chpasswd.stderr.trim()})` };
   }
-  return { username, password, [Symbol.dispose]: () => void spawnSync("userdel", [username]) };
+  const sudoers = `/etc/sudoers.d/${username}`;
+  if (sudo !== "none") {
+    mkdirSync("/etc/sudoers.d", { recursive: true });
+    writeFileSync(sudoers, `${username} ALL=(ALL) ${sudo === "nopasswd" ? "NOPASSWD: " : ""}ALL\n`, { mode: 0o440 });
+  }
+  return {
+    username,
+    password,
+    [Symbol.dispose]: () => {
+      rmSync(sudoers, { force: true });
+      spawnSync("userdel", [username]);
+    },
+  };
 }
 
 /** Pids whose parent is `parent`, read from /proc (no procps needed). */
