@@ -61,6 +61,10 @@ const VALUE_OF: Record<ConfigKey, (c: Config) => unknown> = {
   metrics_port: (c) => c.listeners.metrics,
   l2_enabled: (c) => c.l2Enabled,
   require_signed_rules: (c) => c.requireSignedRules,
+  scan_interval_minutes: (c) => c.scan.intervalMinutes,
+  drift_scan_interval_minutes: (c) => c.scan.driftIntervalMinutes,
+  ssh_max_concurrency: (c) => c.scan.sshMaxConcurrency,
+  ssh_max_connections: (c) => c.scan.sshMaxConnections,
 };
 
 /** What each key is for. The schema holds only the "must be" phrase, so this text lives here. */
@@ -102,6 +106,15 @@ const PURPOSE: Record<ConfigKey, string> = {
   metrics_port: "A separate port for metrics.",
   l2_enabled: "Whether the agent may ask Central Command for an L2 plan when no L1 rule matches.",
   require_signed_rules: "Whether rules received from Central Command must carry a valid signature.",
+  scan_interval_minutes:
+    "Minutes between scans of each Linux target Central Command lists. A target whose last scan found drift is " +
+    "scanned again sooner (see `drift_scan_interval_minutes`).",
+  drift_scan_interval_minutes:
+    "Minutes between scans of a target while its last scan found drift (a failed check); never longer than " +
+    "`scan_interval_minutes`.",
+  ssh_max_concurrency: "Most Linux targets scanned at the same time.",
+  ssh_max_connections:
+    "Most SSH connections kept open between scans; beyond it the least recently used connection is closed.",
 };
 
 /**
@@ -219,7 +232,7 @@ function filesMentioning(field: string): string[] {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) {
         if (path !== join(ROOT, "src", "config")) walk(path);
-      } else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && pattern.test(readFileSync(path, "utf8"))) {
+      } else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".generated.ts") && pattern.test(readFileSync(path, "utf8"))) {
         found.push(relative(ROOT, path));
       }
     }

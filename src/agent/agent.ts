@@ -23,7 +23,9 @@ import type { Outbox } from "../evidence/outbox.ts";
 import type { EvidenceDraft } from "../evidence/record.ts";
 import type { Uploader } from "../evidence/uploader.ts";
 import type { EvidenceSide } from "./evidence-side.ts";
+import type { HostScans } from "./host-scans.ts";
 import type { GatherSelfCheckDeps } from "../selfcheck/index.ts";
+import type { SelfIdentity } from "../scan/linux-scanner.ts";
 import { hostname as osHostname } from "node:os";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
@@ -50,6 +52,8 @@ export interface AgentDeps {
   hostname?: () => string;
   /** Parts of the world the self-checks read (tests inject them). */
   selfCheckFacts?: Partial<GatherSelfCheckDeps>;
+  /** How the appliance recognises itself among scan targets (tests inject it). */
+  selfIdentity?: SelfIdentity;
 }
 
 
@@ -77,6 +81,8 @@ export interface RunningAgent {
   /** The outbox and uploader, once the evidence side has started (after the first check-in). */
   outbox(): Outbox | undefined;
   uploader(): Uploader | undefined;
+  /** The scanner side, once a Linux target has arrived. */
+  hostScans(): HostScans | undefined;
 }
 
 export function startAgent(deps: AgentDeps): RunningAgent {
@@ -136,6 +142,38 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     evidenceSide()
       .then((s) => s.outbox.append(draft))
       .catch((err) => log.error("evidence not stored", { what, error: err }));
+  let hostScans: HostScans | undefined;
+  /** Starts the scanner once there is a Linux target; afterwards keeps it in step with each check-in. */
+  const syncHostScans = async (s: EvidenceSide) => {
+    if (!hostScans && inventory.linux.length === 0) return;
+    if (!hostScans) {
+      const { startHostScans } = await import("./host-scans.ts");
+      hostScans = startHostScans({
+        config,
+        agentVersion: deps.agentVersion,
+        inventory,
+        outbox: s.outbox,
+        state,
+        clock,
+        random,
+        log,
+        hostname,
+        disabledChecks: () => directives?.disabledChecks ?? [],
+        signal: stopCtl.signal,
+        ...(deps.selfIdentity ? { self: deps.selfIdentity } : {}),
+      });
+    }
+    const logins = inventory.linux.map((t) => ({
+      host: t.hostname,
+      port: t.port,
+      username: t.username,
+      ...(t.password !== undefined ? { password: t.password } : {}),
+      ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
+    }));
+    await hostScans.pool.retainOnly(logins);
+    if (directives?.triggerImmediateScan) hostScans.scanner.scanAllNow();
+    else hostScans.scanner.wake();
+  };
   let stopReason: "stopped" | "restart" = "stopped";
   let directives: Directives | undefined;
   let loop: ReturnType<typeof startPollLoop> | undefined;
@@ -225,6 +263,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       const s = await evidenceSide();
       await s.attest().catch((err) => log.error("self-check attestation not stored", { error: err }));
       s.pruneIfDue();
+      await syncHostScans(s).catch((err) => log.error("host scans could not start", { error: err }));
     } catch (err) {
       log.error("evidence side failed", { error: err });
     }
@@ -260,6 +299,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 
   const done = loop.done.then(async () => {
     await orders.stop();
+    await hostScans?.done;
     if (sideLoading) await (await sideLoading.catch(() => undefined))?.close();
     db.close();
     log.info("agent stopped", { reason: stopReason });
@@ -280,5 +320,6 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     evidence,
     outbox: () => side?.outbox,
     uploader: () => side?.uploader,
+    hostScans: () => hostScans,
   };
 }

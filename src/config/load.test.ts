@@ -61,6 +61,10 @@ sensor_port: 8082
 metrics_port: 9100
 l2_enabled: false
 require_signed_rules: false
+scan_interval_minutes: 30
+drift_scan_interval_minutes: 10
+ssh_max_concurrency: 8
+ssh_max_connections: 100
 `);
     expect(warnings).toEqual([]);
     expect(config).toEqual({
@@ -93,6 +97,7 @@ require_signed_rules: false
       listeners: { status: 8081, sensor: 8082, metrics: 9100 },
       l2Enabled: false,
       requireSignedRules: false,
+      scan: { intervalMinutes: 30, driftIntervalMinutes: 10, sshMaxConcurrency: 8, sshMaxConnections: 100 },
     });
   });
 
@@ -120,6 +125,7 @@ require_signed_rules: false
       listeners: { status: 80, sensor: 8080 },
       l2Enabled: true,
       requireSignedRules: true,
+      scan: { intervalMinutes: 15, driftIntervalMinutes: 5, sshMaxConcurrency: 32, sshMaxConnections: 512 },
     });
   });
 

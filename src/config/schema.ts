@@ -50,6 +50,8 @@ export interface Config {
   listeners: { status: number; sensor: number; metrics?: number };
   l2Enabled: boolean;
   requireSignedRules: boolean;
+  /** Host scans: how often, and how many SSH sessions at once. */
+  scan: { intervalMinutes: number; driftIntervalMinutes: number; sshMaxConcurrency: number; sshMaxConnections: number };
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
@@ -189,6 +191,10 @@ const fields = {
   metrics_port: optional(port()),
   l2_enabled: bool(true),
   require_signed_rules: bool(true),
+  scan_interval_minutes: int(5, 60).default(15),
+  drift_scan_interval_minutes: int(1, 60).default(5),
+  ssh_max_concurrency: int(1, 256).default(32),
+  ssh_max_connections: int(1, 4096).default(512),
 };
 
 /** A key of the config file. */
@@ -284,6 +290,12 @@ export const configFileSchema = z
       },
       l2Enabled: v.l2_enabled,
       requireSignedRules: v.require_signed_rules,
+      scan: {
+        intervalMinutes: v.scan_interval_minutes,
+        driftIntervalMinutes: Math.min(v.drift_scan_interval_minutes, v.scan_interval_minutes),
+        sshMaxConcurrency: v.ssh_max_concurrency,
+        sshMaxConnections: v.ssh_max_connections,
+      },
     }),
   );
 

@@ -3,14 +3,11 @@
  * carries, ready for the outbox to chain and sign.
  * @module
  */
-import { summarize, type CheckResult, type ScanDraft } from "../evidence/record.ts";
+import type { CheckResult, ScanDraft } from "../evidence/record.ts";
+import { scanDraft, type ScanDraftCommon } from "../evidence/scan-draft.ts";
 
 /** What the caller supplies besides the results: the common record fields and the run's times. */
-export type SelfCheckScanCommon = Omit<ScanDraft, "kind" | "scan"> & {
-  /** RFC 3339 UTC, e.g. `2026-11-23T10:00:00.120Z`. */
-  started_at: string;
-  finished_at: string;
-};
+export type SelfCheckScanCommon = ScanDraftCommon;
 
 /**
  * A `scan` draft with `method: "self"`. Throws `RangeError` when a result is about another host
@@ -20,26 +17,5 @@ export type SelfCheckScanCommon = Omit<ScanDraft, "kind" | "scan"> & {
  * const draft = selfCheckScanDraft(results, { ...common, clock: selfCheckClockFacts(facts), started_at, finished_at });
  */
 export function selfCheckScanDraft(results: readonly CheckResult[], common: SelfCheckScanCommon): ScanDraft {
-  const { started_at, finished_at, reseller_id, ...rest } = common;
-  const started = Date.parse(started_at);
-  const finished = Date.parse(finished_at);
-  if (Number.isNaN(started) || Number.isNaN(finished) || finished < started) {
-    throw new RangeError(`Cannot build a self-check record: it runs from "${started_at}" to "${finished_at}"`);
-  }
-  const stranger = results.find((r) => r.hostname !== common.host_id);
-  if (stranger !== undefined) {
-    throw new RangeError(`Cannot build a self-check record for "${common.host_id}": "${stranger.check}" is about "${stranger.hostname}"`);
-  }
-  return {
-    ...rest,
-    ...(reseller_id !== undefined && { reseller_id }),
-    kind: "scan",
-    scan: {
-      started_at,
-      finished_at,
-      method: "self",
-      checks: structuredClone([...results]),
-      summary: summarize(results),
-    },
-  };
+  return scanDraft("self", results, common, "self-check");
 }

@@ -6,6 +6,8 @@ export {
   createFileHostKeyStore,
   createMemoryHostKeyStore,
   createSshExecutor,
+  createSshPool,
+  loginKey,
   sha256Fingerprint,
 } from "./ssh/index.ts";
-export type { HostKeyStore, SshExecutorOptions } from "./ssh/index.ts";
+export type { HostKeyStore, SshExecutorOptions, SshLogin, SshPool, SshPoolOptions } from "./ssh/index.ts";

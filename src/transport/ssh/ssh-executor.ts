@@ -37,6 +37,8 @@ class SshExecutor implements Executor {
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #closed = false;
+  /** Ends a connection attempt in progress. */
+  #abortPending: (() => void) | undefined;
 
   constructor({ port = 22, connectTimeoutMs = 10_000, killGraceMs = 300, ...rest }: SshExecutorOptions) {
     if (!rest.host) throw new TypeError("Cannot create SSH executor: host is empty");
@@ -76,6 +78,8 @@ class SshExecutor implements Executor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    // A connection still being set up is torn down now, not waited for (stop must be prompt).
+    this.#abortPending?.();
     const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
     this.#drop();
     client?.end();
@@ -152,8 +156,13 @@ class SshExecutor implements Executor {
     };
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
+      this.#abortPending = () => {
+        client.destroy();
+        reject(new TransportError("closed", `Cannot connect to "${hostPort}": the executor was closed`));
+      };
       client.once("ready", () => {
         ready = true;
+        this.#abortPending = undefined;
         client.setNoDelay(true); // without it, small requests wait on delayed ACKs (~80 ms per run)
         resolve(client);
       });
