@@ -17,6 +17,8 @@ import type { Logger } from "../log/logger.ts";
 import type { SecretRegistry } from "../log/secrets.ts";
 import { startPollLoop } from "../loop/poll-loop.ts";
 import { controlHandlers } from "../orders/handlers/control.ts";
+import { healHandlers } from "../orders/handlers/heal.ts";
+import { createFlapTracker } from "../heal/flap-tracker.ts";
 import { createOrderRunner } from "../orders/runner.ts";
 import { createAgentState, createCheckinLog, createEvidenceStore, createOrderStore, openDatabase, type EvidenceStore } from "../store/index.ts";
 import type { Outbox } from "../evidence/outbox.ts";
@@ -143,16 +145,15 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       .then((s) => s.outbox.append(draft))
       .catch((err) => log.error("evidence not stored", { what, error: err }));
   let hostScans: HostScans | undefined;
-  /** Starts the scanner once there is a Linux target; afterwards keeps it in step with each check-in. */
-  const syncHostScans = async (s: EvidenceSide) => {
-    if (!hostScans && inventory.linux.length === 0) return;
-    if (!hostScans) {
-      const { startHostScans } = await import("./host-scans.ts");
-      hostScans = startHostScans({
+  let hostScansLoading: Promise<HostScans> | undefined;
+  /** The scanner side, started on first need (a Linux target, or an order for one). */
+  const ensureHostScans = (): Promise<HostScans> =>
+    (hostScansLoading ??= Promise.all([evidenceSide(), import("./host-scans.ts")]).then(([s, { startHostScans }]) =>
+      (hostScans = startHostScans({
         config,
         agentVersion: deps.agentVersion,
         inventory,
-        outbox: s.outbox,
+          outbox: s.outbox,
         state,
         clock,
         random,
@@ -161,8 +162,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
         disabledChecks: () => directives?.disabledChecks ?? [],
         signal: stopCtl.signal,
         ...(deps.selfIdentity ? { self: deps.selfIdentity } : {}),
-      });
-    }
+      })),
+    ));
+  /** Keeps the scanner in step with each check-in: connections of dropped targets close, new ones are scanned. */
+  const syncHostScans = async () => {
+    if (!hostScans && inventory.linux.length === 0) return;
+    const scans = await ensureHostScans();
     const logins = inventory.linux.map((t) => ({
       host: t.hostname,
       port: t.port,
@@ -170,10 +175,11 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       ...(t.password !== undefined ? { password: t.password } : {}),
       ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
     }));
-    await hostScans.pool.retainOnly(logins);
-    if (directives?.triggerImmediateScan) hostScans.scanner.scanAllNow();
-    else hostScans.scanner.wake();
+    await scans.pool.retainOnly(logins);
+    if (directives?.triggerImmediateScan) scans.scanner.scanAllNow();
+    else scans.scanner.wake();
   };
+  const flaps = createFlapTracker();
   let stopReason: "stopped" | "restart" = "stopped";
   let directives: Directives | undefined;
   let loop: ReturnType<typeof startPollLoop> | undefined;
@@ -194,7 +200,36 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       const ctx = { config, agentVersion: deps.agentVersion, hostname: hostname(), clockOffsetMs: state.get("lastCheckin")?.skewMs };
       void import("./order-evidence.ts").then(({ orderActionDraft }) => appendEvidence(orderActionDraft(facts, ctx), `order ${o.orderId}`));
     },
-    handlers: controlHandlers({
+    handlers: {
+      ...healHandlers({
+        // The catalog is loaded on first use: it adds nothing to start-up.
+        catalog: () => import("../catalog/embedded.ts").then((m) => m.embeddedCatalog()),
+        linuxTargets: () => inventory.linux,
+        scanNow: async () => {
+          if (inventory.linux.length === 0) return false;
+          (await ensureHostScans()).scanner.scanAllNow();
+          return true;
+        },
+        heal: async (req) => {
+          const { healForOrder } = await import("./heal-side.ts");
+          return healForOrder(
+            {
+              config,
+              agentVersion: deps.agentVersion,
+              state,
+              clock,
+              random,
+              log: log.child({ component: "heal" }),
+              flaps,
+              maintenanceUntilMs: () => directives?.maintenanceUntilMs,
+              executorFor: async (t) => (await ensureHostScans()).executorFor(t),
+              append: (draft, what) => evidenceSide().then((s) => s.outbox.append(draft)),
+            },
+            req,
+          );
+        },
+      }),
+      ...controlHandlers({
       state,
       now: () => clock.now(),
       requestCheckin: () => loop?.wake(),
@@ -208,6 +243,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
           .finally(() => stopCtl.abort(new Error(reason)));
       },
     }),
+    },
   });
   orders.recoverInterrupted();
 
@@ -263,7 +299,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       const s = await evidenceSide();
       await s.attest().catch((err) => log.error("self-check attestation not stored", { error: err }));
       s.pruneIfDue();
-      await syncHostScans(s).catch((err) => log.error("host scans could not start", { error: err }));
+      await syncHostScans().catch((err) => log.error("host scans could not start", { error: err }));
     } catch (err) {
       log.error("evidence side failed", { error: err });
     }

@@ -11,14 +11,14 @@ import { embeddedCatalog, type Catalog } from "../catalog/index.ts";
 import type { Config } from "../config/schema.ts";
 import type { Outbox } from "../evidence/outbox.ts";
 import { scanDraft } from "../evidence/scan-draft.ts";
-import type { TargetInventory } from "../inventory/targets.ts";
+import type { LinuxTarget, TargetInventory } from "../inventory/targets.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLinuxScanner, type LinuxScanner, type SelfIdentity } from "../scan/linux-scanner.ts";
 import type { HostScan } from "../scan/scan-host.ts";
 import type { AgentState } from "../store/agent-state.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
-import { createFileHostKeyStore, createSshPool, type SshPool } from "../transport/index.ts";
+import { createFileHostKeyStore, createSshPool, type Executor, type SshPool } from "../transport/index.ts";
 import { POLICY_VERSION, rulesetHash } from "./policy.ts";
 
 export interface HostScansDeps {
@@ -41,6 +41,8 @@ export interface HostScansDeps {
 export interface HostScans {
   scanner: LinuxScanner;
   pool: SshPool;
+  /** The pooled executor for a target (the heal path shares the scanner's connections). */
+  executorFor(target: LinuxTarget): Executor;
   /** The scanner loop; resolves after the signal aborted and connections closed. */
   done: Promise<void>;
 }
@@ -85,10 +87,18 @@ export function startHostScans(d: HostScansDeps): HostScans {
     const failing = scan.results.filter((r) => r.status !== "pass" && r.status !== "not_applicable").map((r) => `${r.check}=${r.status}`);
     log.info("host scanned", { target: scan.hostname, seq: appended.seq, checks: scan.results.length, failing });
   };
+  const executorFor = (t: LinuxTarget) =>
+    pool.executorFor({
+      host: t.hostname,
+      port: t.port,
+      username: t.username,
+      ...(t.password !== undefined ? { password: t.password } : {}),
+      ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
+    });
   const scanner = createLinuxScanner({
     catalog: d.catalog ?? embeddedCatalog(),
     targets: () => d.inventory.linux,
-    executorFor: (t) => pool.executorFor({ host: t.hostname, port: t.port, username: t.username, ...(t.password !== undefined ? { password: t.password } : {}), ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}) }),
+    executorFor,
     clock: d.clock,
     random: d.random,
     log,
@@ -106,5 +116,5 @@ export function startHostScans(d: HostScansDeps): HostScans {
     .run(d.signal)
     .catch((error) => log.error("scanner stopped", { error }))
     .finally(() => pool.close());
-  return { scanner, pool, done };
+  return { scanner, pool, executorFor, done };
 }

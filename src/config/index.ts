@@ -8,5 +8,5 @@ export { CONFIG_KEYS, DEFAULT_API_ENDPOINT, REQUIRED_KEYS, expectedFor } from ".
 export type { Config, ConfigKey } from "./schema.ts";
 export { ENV_OVERRIDES } from "./env.ts";
 export { LEGACY_KEYS } from "./legacy-keys.ts";
-export { parseMaintenanceWindow } from "./maintenance-window.ts";
+export { inMaintenanceWindow, parseMaintenanceWindow } from "./maintenance-window.ts";
 export type { MaintenanceWindow } from "./maintenance-window.ts";

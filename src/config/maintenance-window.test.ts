@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseMaintenanceWindow } from "./maintenance-window.ts";
+import { inMaintenanceWindow, parseMaintenanceWindow } from "./maintenance-window.ts";
 
 describe("parseMaintenanceWindow", () => {
   test.each([
@@ -22,5 +22,21 @@ describe("parseMaintenanceWindow", () => {
     expect(() => parseMaintenanceWindow(text)).toThrow(
       new SyntaxError(`Cannot parse maintenance window "${text}": ${reason}`),
     );
+  });
+});
+
+describe("inMaintenanceWindow", () => {
+  test.each([
+    ["02:00-04:00", 119, false],
+    ["02:00-04:00", 120, true],
+    ["02:00-04:00", 239, true],
+    ["02:00-04:00", 240, false],
+    ["22:00-02:00", 1319, false],
+    ["22:00-02:00", 1320, true],
+    ["22:00-02:00", 0, true],
+    ["22:00-02:00", 119, true],
+    ["22:00-02:00", 120, false],
+  ] as const)("%s at minute %d: %p", (text, minute, inside) => {
+    expect(inMaintenanceWindow(parseMaintenanceWindow(text), minute)).toBe(inside);
   });
 });

@@ -36,3 +36,15 @@ export function parseMaintenanceWindow(text: string): MaintenanceWindow {
   }
   return { start: text.trim().slice(0, 5), end: text.trim().slice(6), startMinutes, endMinutes };
 }
+
+/**
+ * Whether a moment falls inside the window, in local time given as minutes after midnight
+ * (the start minute is inside, the end minute is not).
+ *
+ * @example
+ * inMaintenanceWindow(parseMaintenanceWindow("22:00-02:00"), 23 * 60) // true
+ */
+export function inMaintenanceWindow(window: MaintenanceWindow, minutesOfDay: number): boolean {
+  const { startMinutes: s, endMinutes: e } = window;
+  return s < e ? minutesOfDay >= s && minutesOfDay < e : minutesOfDay >= s || minutesOfDay < e;
+}

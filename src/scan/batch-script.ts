@@ -5,11 +5,8 @@
  * @module
  */
 import type { Check } from "../catalog/index.ts";
+import { shellQuote } from "../transport/privilege.ts";
 
-/** Single-quotes a string for a POSIX shell. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 /** Defined in every probe's shell: `section NAME` starts a named section; `have CMD` tests for a command. */
 const PROBE_PRELUDE = `section() { printf '\\n%s:section:%s\\n' "$CA_MARK" "$1"; }

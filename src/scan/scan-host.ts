@@ -6,11 +6,10 @@
  */
 import { judgeCheck, type Check, type Platform } from "../catalog/index.ts";
 import type { CheckResult } from "../evidence/record.ts";
-import { TransportError, type Executor } from "../transport/index.ts";
+import { privilegedInvocation, TransportError, type Executor, type Privilege } from "../transport/index.ts";
 import { buildBatchScript, splitBatchOutput, type BatchOutput } from "./batch-script.ts";
 
-/** How the batch gets root: it already has it, or through sudo (with a password when given). */
-export type Privilege = { kind: "root" } | { kind: "sudo"; password?: string } | { kind: "none" };
+export type { Privilege };
 
 export interface ScanHostOptions {
   executor: Executor;
@@ -34,25 +33,13 @@ export interface HostScan {
   reached: boolean;
   platform?: Platform;
   distro?: string;
+  /** os-release `ID_LIKE` words. */
+  distroLike?: string[];
   /** `/etc/machine-id` of the host scanned: how the appliance recognises itself. */
   machineId?: string;
   results: CheckResult[];
   /** Why the host gave no verdicts, when it did not. */
   failure?: { kind: "unreachable" | "auth" | "host-key" | "sudo"; reason: string };
-}
-
-/** Marks the line after which the batch script starts, when sudo may or may not read a password first. */
-const SCRIPT_START = "#ca-script";
-
-function invocation(privilege: Privilege, script: string): { command: string; stdin: string } {
-  if (privilege.kind !== "sudo") return { command: "sh -s", stdin: script };
-  if (privilege.password === undefined) return { command: "sudo -n sh -s", stdin: script };
-  // The password goes first on stdin, never on a command line. If sudo does not ask for it
-  // (NOPASSWD, cached credentials), the guard reads it as a plain line and drops it unexecuted.
-  return {
-    command: `sudo -S -p '' sh -c 'IFS= read -r l; [ "$l" = "${SCRIPT_START}" ] || IFS= read -r l; exec sh -s'`,
-    stdin: `${privilege.password}\n${SCRIPT_START}\n${script}`,
-  };
 }
 
 const firstLine = (text: string) => (text.trim().split("\n")[0] ?? "").slice(0, 200);
@@ -107,7 +94,7 @@ export async function scanHost(opts: ScanHostOptions): Promise<HostScan> {
   const { executor, checks, hostname, nonce, deadlineMs = 120_000, maxOutputBytes = 8 * 1024 * 1024 } = opts;
   const script = buildBatchScript(checks, nonce);
   const attempt = async (privilege: Privilege) => {
-    const { command, stdin } = invocation(privilege, script);
+    const { command, stdin } = privilegedInvocation(privilege, script);
     return executor.run(command, { deadlineMs, maxOutputBytes, stdin });
   };
   try {
@@ -135,6 +122,7 @@ export async function scanHost(opts: ScanHostOptions): Promise<HostScan> {
       reached: true,
       platform: batch.host.CA_PLATFORM === "nixos" ? "nixos" : "linux",
       distro: batch.host.ID ?? "unknown",
+      distroLike: (batch.host.ID_LIKE ?? "").split(/\s+/).filter(Boolean),
       results,
       ...(sudoFailure ? { failure: { kind: "sudo" as const, reason: sudoFailure } } : {}),
     };

@@ -11,3 +11,5 @@ export {
   sha256Fingerprint,
 } from "./ssh/index.ts";
 export type { HostKeyStore, SshExecutorOptions, SshLogin, SshPool, SshPoolOptions } from "./ssh/index.ts";
+export { privilegedInvocation, shellQuote } from "./privilege.ts";
+export type { Privilege } from "./privilege.ts";

@@ -39,7 +39,7 @@ export function generateKeyPair(comment = "test"): SshKeyPair {
 }
 
 export interface SshServer extends AsyncDisposable {
-  host: "127.0.0.1";
+  host: string;
   port: number;
   /** Pid of the listening sshd; per-connection sshd processes are its children. */
   pid: number;
@@ -55,10 +55,17 @@ export interface StartSshdOptions {
   port?: number;
   /** Reuse a client key (e.g. across a restarted server). */
   rootKey?: SshKeyPair;
+  /**
+   * Serve sessions that see this `/etc/machine-id` (a private mount namespace), so the agent
+   * treats the loopback server as another machine rather than as itself.
+   */
+  machineId?: string;
   readyTimeoutMs?: number;
+  /** The loopback address to listen on; 127.0.0.1 by default. */
+  listenAddress?: string;
 }
 
-export async function startSshd({ port, rootKey = generateKeyPair("root"), readyTimeoutMs = 10_000 }: StartSshdOptions = {}): Promise<SshServer> {
+export async function startSshd({ port, rootKey = generateKeyPair("root"), readyTimeoutMs = 10_000, machineId, listenAddress = "127.0.0.1" }: StartSshdOptions = {}): Promise<SshServer> {
   if (sshdSkipReason !== undefined) throw new Error(sshdSkipReason);
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), "sshd-test-"));
@@ -71,7 +78,7 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
   writeFileSync(
     config,
     [
-      "ListenAddress 127.0.0.1",
+      `ListenAddress ${listenAddress}`,
       `Port ${servePort}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, "sshd.pid")}`,
@@ -87,7 +94,13 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
       "",
     ].join("\n"),
   );
-  const daemon = spawnDaemon([sshdPath, "-D", "-e", "-f", config], dir);
+  let command = [sshdPath, "-D", "-e", "-f", config];
+  if (machineId !== undefined) {
+    const idFile = join(dir, "machine-id");
+    writeFileSync(idFile, `${machineId}\n`);
+    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", `mount --bind ${idFile} /etc/machine-id && exec "$@"`, "sh", ...command];
+  }
+  const daemon = spawnDaemon(command, dir);
   const { proc, stop } = daemon;
   const dropConnections = () => {
     for (const child of childPids(proc.pid)) {
@@ -99,7 +112,7 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
     }
   };
   const until = Date.now() + readyTimeoutMs;
-  while (!(await accepts(servePort))) {
+  while (!(await accepts(servePort, listenAddress))) {
     if (proc.exitCode !== null || Date.now() > until) {
       await stop();
       throw new Error(`sshd did not start on port ${servePort}: ${daemon.stderr()}`);
@@ -107,7 +120,7 @@ export async function startSshd({ port, rootKey = generateKeyPair("root"), ready
     await Bun.sleep(20);
   }
   return {
-    host: "127.0.0.1",
+    host: listenAddress,
     port: servePort,
     pid: proc.pid,
     rootKey,
@@ -187,9 +200,9 @@ export function pidsWithMarker(marker: string): number[] {
   return found;
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ host, port });
     socket.once("connect", () => {
       socket.destroy();
       resolve(true);

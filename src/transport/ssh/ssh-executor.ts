@@ -8,6 +8,7 @@
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { checkRunOptions, TransportError, type ExecResult, type Executor, type RunOptions } from "../executor.ts";
 import { OutputBuffer } from "../output-buffer.ts";
+import { shellQuote } from "../privilege.ts";
 import { sha256Fingerprint, type HostKeyStore } from "./host-key-store.ts";
 
 export interface SshExecutorOptions {
@@ -27,10 +28,6 @@ export function createSshExecutor(options: SshExecutorOptions): Executor {
   return new SshExecutor(options);
 }
 
-/** Single-quotes a string for a POSIX shell. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 class SshExecutor implements Executor {
   readonly #opts: Required<Pick<SshExecutorOptions, "port" | "connectTimeoutMs" | "killGraceMs">> & SshExecutorOptions;
