@@ -1,10 +1,10 @@
 /**
  * Validates the check and runbook catalog under `runbooks/` and writes the module the binary
- * embeds (`src/catalog/catalog.generated.ts`). Besides the schema, every probe, remediation and
+ * embeds (`src/catalog/catalog.generated.ts`) and the catalog's page, `docs/checks.md`. Besides the schema, every probe, remediation and
  * rollback script must pass `sh -n`, so a syntax error fails the build instead of a heal.
  *
  * Usage: bun run scripts/build-catalog.ts [--check]
- *   --check  exit 1, writing nothing, when the generated module is stale
+ *   --check  exit 1, writing nothing, when the generated module or page is stale
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { CatalogError, loadCatalogFiles, type LoadedCatalog } from "../src/catal
 
 const ROOT = join(import.meta.dir, "..");
 const OUT = join(ROOT, "src/catalog/catalog.generated.ts");
+const DOC = join(ROOT, "docs/checks.md");
 
 /** Every shell script in the catalog, named for the error message. */
 function scripts(catalog: LoadedCatalog): [string, string][] {
@@ -47,28 +48,56 @@ export function renderCatalogModule(catalog: LoadedCatalog): string {
   ].join("\n");
 }
 
-export function buildCatalog(): string {
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/** `docs/checks.md`: every check and runbook, for technicians and auditors. */
+export function renderCatalogDoc(catalog: LoadedCatalog): string {
+  const lines = [
+    "# Checks and runbooks",
+    "",
+    "Generated from `runbooks/` by `scripts/build-catalog.ts`; do not edit. Each check's captured",
+    "outputs and the verdicts they must give are in `tests/fixtures/checks/<check id>/`.",
+    "",
+    "## Checks",
+    "",
+    "| Check | Check type | Platforms | Severity | HIPAA | Root | Healed by |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const c of [...catalog.checks].sort((a, b) => a.id.localeCompare(b.id))) {
+    lines.push(`| \`${c.id}\` ${cell(c.title)} | \`${c.check_type}\` | ${c.platforms.join(", ")} | ${c.severity} | ${c.compliance.hipaa.join(", ")} | ${c.privileged ? "yes" : "no"} | ${c.healer ? `\`${c.healer}\`` : "-"} |`);
+  }
+  lines.push("", "## Runbooks", "", "| Runbook | Heals | Disruptive | Window | Variants |", "|---|---|---|---|---|");
+  for (const r of [...catalog.runbooks].sort((a, b) => a.id.localeCompare(b.id))) {
+    const variants = r.variants.map((v) => `${v.platforms.join("/")}${v.distros.length ? ` (${v.distros.join(", ")})` : ""}: ${v.escalate !== undefined ? "escalate" : "remediate"}${v.rollback ? " + rollback" : ""}`);
+    lines.push(`| \`${r.id}\`${r.legacy_id ? ` (${r.legacy_id})` : ""} ${cell(r.title)} | \`${r.check}\` | ${r.disruptive ? "yes" : "no"} | ${r.requires_maintenance_window ? "yes" : "no"} | ${cell(variants.join("; "))} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function buildCatalog(): { module: string; doc: string } {
   const catalog = loadCatalogFiles(join(ROOT, "runbooks"));
   const problems = syntaxProblems(catalog);
   if (problems.length > 0) throw new CatalogError(problems);
-  return renderCatalogModule(catalog);
+  return { module: renderCatalogModule(catalog), doc: renderCatalogDoc(catalog) };
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { check: { type: "boolean" } } });
-  let text: string;
+  let built: { module: string; doc: string };
   try {
-    text = buildCatalog();
+    built = buildCatalog();
   } catch (error) {
     console.error(error instanceof CatalogError ? error.message : error);
     process.exit(1);
   }
-  if (values.check) {
-    if (!existsSync(OUT) || readFileSync(OUT, "utf8") !== text) {
-      console.error(`${OUT} is stale: run "bun run scripts/build-catalog.ts"`);
+  for (const [path, text] of [
+    [OUT, built.module],
+    [DOC, built.doc],
+  ] as const) {
+    if (!values.check) writeFileSync(path, text);
+    else if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
+      console.error(`${path} is stale: run "bun run scripts/build-catalog.ts"`);
       process.exit(1);
     }
-  } else {
-    writeFileSync(OUT, text);
   }
 }

@@ -3,6 +3,4185 @@
 export const CATALOG_DOCUMENTS = {
  "checks": [
   {
+   "id": "linux.accounts.interactive-users",
+   "check_type": "linux_user_accounts",
+   "title": "Only reviewed accounts can log in",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "Each account that can log in must belong to a known, current member of the workforce. A second UID 0 account is a hidden root; an account with an empty password lets anyone in; a former employee's or vendor's forgotten account is a door nobody watches.",
+   "remediation": "Review each listed account. Remove or lock accounts that are no longer needed (userdel NAME, or usermod -L -e 1 NAME and chsh -s /usr/sbin/nologin NAME), set a password or lock any account with an empty password (passwd -l NAME), and give any extra UID 0 account a normal UID or remove it at once. Add the accounts that are approved to this check's allowed_users. On NixOS declare users in users.users (with users.mutableUsers = false to remove undeclared ones). Account decisions are people decisions, so nothing here is healed automatically.",
+   "improves_on": "The previous generation failed whenever any account with UID 1000-65533 had a login shell, so every host with a named user failed and the finding meant nothing. This check reads UID_MIN from /etc/login.defs, compares login-capable accounts with a site allow-list, and adds three findings the old check never made: UID 0 accounts other than root (critical), accounts with an empty password field in /etc/shadow or /etc/passwd (high), and system accounts below UID_MIN that have a login shell and a usable password. Only a status word leaves /etc/shadow, never a hash.",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(1)",
+     "164.312(a)(2)(i)",
+     "164.308(a)(3)(ii)(B)",
+     "164.308(a)(4)(ii)(C)"
+    ],
+    "soc2": [
+     "CC6.2",
+     "CC6.3"
+    ],
+    "pci_dss": [
+     "8.2.1",
+     "8.2.6",
+     "8.3.1"
+    ],
+    "nist_csf": [
+     "PR.AA-01",
+     "PR.AA-05"
+    ],
+    "cis": [
+     "5.4.2",
+     "6.2"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "allowed_users": []
+   },
+   "probe": {
+    "shell": "[ -r /etc/passwd ] || { echo \"cannot read /etc/passwd\"; exit 1; }\nmin=$(awk '$1 == \"UID_MIN\" && $2 ~ /^[0-9]+$/ { v = $2 } END { print v + 0 }' /etc/login.defs 2>/dev/null)\n[ \"${min:-0}\" -gt 0 ] 2>/dev/null || min=1000\nshadow=/etc/shadow; [ -r \"$shadow\" ] || shadow=/dev/null\n# Only a status word per account leaves /etc/shadow (P usable, L locked, NP empty); never a hash.\nout=$(awk -F: -v min=\"$min\" -v sf=\"$shadow\" '\n  FILENAME == sf { st[$1] = ($2 == \"\") ? \"NP\" : ($2 ~ /^[!*]/ ? \"L\" : \"P\"); next }\n  NF < 7 { next }\n  {\n    n++\n    s = ($1 in st) ? st[$1] : \"L\"\n    if ($2 == \"\") s = \"NP\"\n    login = ($7 !~ /(nologin|false|sync|shutdown|halt)$/)\n    if ($3 == 0 && $1 != \"root\") print \"U \" $1\n    if (s == \"NP\") print \"E \" $1\n    if ($3 == 0 || $3 == 65534 || !login) next\n    if ($3 >= min) print \"I \" $1\n    else if (s == \"P\") print \"S \" $1\n  }\n  END { print \"C accounts=\" n + 0 }' \"$shadow\" /etc/passwd)\nsection interactive\nprintf '%s\\n' \"$out\" | sed -n 's/^I //p'\nsection system_login\nprintf '%s\\n' \"$out\" | sed -n 's/^S //p'\nsection uid0\nprintf '%s\\n' \"$out\" | sed -n 's/^U //p'\nsection empty_password\nprintf '%s\\n' \"$out\" | sed -n 's/^E //p'\nsection summary\necho \"uid_min=$min\"\n[ \"$shadow\" = /etc/shadow ] && echo \"shadow=readable\" || echo \"shadow=unreadable\"\nprintf '%s\\n' \"$out\" | sed -n 's/^C //p'\n",
+    "parse": {
+     "interactive": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "system_login": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "uid0": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "empty_password": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "login_accounts": {
+     "merge": [
+      {
+       "var": "interactive"
+      },
+      {
+       "var": "system_login"
+      }
+     ]
+    },
+    "unexpected": {
+     "difference": [
+      {
+       "var": "login_accounts"
+      },
+      {
+       "var": "params.allowed_users"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "number": [
+           {
+            "var": "summary.accounts"
+           }
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the account list could not be read",
+     "reason": "the probe did not read /etc/passwd (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "var": "uid0.0"
+     },
+     "status": "fail",
+     "actual": "UID 0 accounts besides root: {{uid0}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "var": "empty_password.0"
+     },
+     "status": "fail",
+     "actual": "accounts with an empty password: {{empty_password}}"
+    },
+    {
+     "if": {
+      "var": "unexpected.0"
+     },
+     "status": "fail",
+     "actual": "login accounts not on the allow-list: {{unexpected}}",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "summary.shadow"
+       },
+       "readable"
+      ]
+     },
+     "status": "error",
+     "actual": "login accounts: {{login_accounts}}; /etc/shadow unreadable",
+     "reason": "cannot tell which accounts have an empty password without reading /etc/shadow"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "no UID 0 account but root, no empty password, every login account on the allow-list",
+   "actual": "login accounts (UID_MIN {{summary.uid_min}}): {{login_accounts}}"
+  },
+  {
+   "id": "linux.auditd.rules-bounded",
+   "check_type": "linux_audit_rules",
+   "title": "Audit rules record identity, time and login changes, and stay bounded",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "HIPAA audit controls need a record of who changed accounts, privileges, the clock and the login records: exactly what an intruder changes first. The kernel audit system records that only when rules ask for it, and it must not drown: a rule that logs every program start fills the kernel's queue, loses events, and can stall the whole machine.",
+   "remediation": "Add watch rules in /etc/audit/rules.d/ (for example -w /etc/passwd -p wa -k identity, the same for /etc/shadow, /etc/group, /etc/gshadow and /etc/sudoers; -a always,exit -F arch=b64 -S adjtimex -S settimeofday -S clock_settime -k time-change and -w /etc/localtime -p wa; -w /var/log/lastlog -p wa -k logins and -w /var/log/wtmp -p wa -k logins), set -b 8192, and load them with augenrules --load. Replace any rule that logs every execve with one limited by -F filters (auid, exe, dir). On NixOS set security.audit.enable, security.audit.rules and security.audit.backlogLimit in configuration.nix.",
+   "improves_on": "The previous generation passed when auditd was active or the journal was persistent, whatever the rules were, and its runbook appended the same watches again on every run. It also shipped an unfiltered execve rule that flooded the kernel audit queue and starved userspace on the appliance. This check reads the loaded rules (auditctl -l) and fails when HIPAA watches are missing, when the rule count passes a bound, when any rule records every program start or every system call without a filter, when the backlog limit is below the site's minimum, or when events are being lost right now (lost counter rising over two seconds).",
+   "compliance": {
+    "hipaa": [
+     "164.312(b)",
+     "164.308(a)(1)(ii)(D)",
+     "164.308(a)(5)(ii)(C)"
+    ],
+    "soc2": [
+     "CC7.2"
+    ],
+    "pci_dss": [
+     "10.2.1",
+     "10.2.2"
+    ],
+    "nist_csf": [
+     "PR.PS-04",
+     "DE.CM-09"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "required_watches": [
+     "/etc/passwd",
+     "/etc/shadow",
+     "/etc/group",
+     "/etc/gshadow",
+     "/etc/sudoers"
+    ],
+    "require_time_rules": true,
+    "require_login_rules": true,
+    "max_rules": 500,
+    "min_backlog_limit": 8192
+   },
+   "probe": {
+    "shell": "if ! have auditctl; then\n  # NixOS runs auditd from the store without putting auditctl on PATH: use the one beside auditd.\n  d=$(systemctl show -p ExecStart auditd.service 2>/dev/null | sed -n 's/^ExecStart={ path=\\([^ ;]*\\)\\/auditd .*/\\1/p')\n  if [ -n \"$d\" ] && [ -x \"$d/auditctl\" ]; then PATH=\"$PATH:$d\"; else echo \"no-auditctl\"; exit 0; fi\nfi\nsection status\nauditctl -s 2>&1\nsection rules\nauditctl -l 2>&1\n# Lost events are counted since boot; a count that rises now is the sign of a flood.\nsection lost_later\nsleep 2\nauditctl -s 2>/dev/null | sed -n 's/^lost //p'\n",
+    "parse": {
+     "status": {
+      "kind": "key_value",
+      "separator": "space",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "rules": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "lost_later": {
+      "kind": "text"
+     }
+    }
+   },
+   "facts": {
+    "rule_lines": {
+     "grep": [
+      {
+       "var": "rules"
+      },
+      "^-[wabe] "
+     ]
+    },
+    "rule_count": {
+     "length": [
+      {
+       "var": "rule_lines"
+      }
+     ]
+    },
+    "rules_error": {
+     "grep_v": [
+      {
+       "var": "rules"
+      },
+      "^(-[wabe] |No rules)"
+     ]
+    },
+    "watched": {
+     "map": [
+      {
+       "var": "rule_lines"
+      },
+      {
+       "if": [
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^-w (\\S+?)/? -p [rxa]*w"
+         ]
+        },
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^-w (\\S+?)/? -p [rxa]*w"
+         ]
+        },
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "-F (?:path|dir)=(\\S+?)/?(?= .*-F perm=[rxa]*w)"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "missing_watches": {
+     "difference": [
+      {
+       "var": "params.required_watches"
+      },
+      {
+       "var": "watched"
+      }
+     ]
+    },
+    "time_rules": {
+     "grep": [
+      {
+       "var": "rule_lines"
+      },
+      "\\b(adjtimex|settimeofday|clock_settime)\\b|(^-w |path=)/etc/localtime( |$)"
+     ]
+    },
+    "login_rules": {
+     "grep": [
+      {
+       "var": "rule_lines"
+      },
+      "(^-w |path=|dir=)(/var/log/(lastlog|wtmp|btmp|faillog)|/var/run/faillock|/run/faillock|/var/run/utmp|/run/utmp)(/| |$)"
+     ]
+    },
+    "unbounded": {
+     "grep_v": [
+      {
+       "grep": [
+        {
+         "var": "rule_lines"
+        },
+        "^-a (always,exit|exit,always) .*-S (all( |$)|\\S*\\bexecve(at)?\\b)"
+       ]
+      },
+      "-[FC] (?!arch=|key=)"
+     ]
+    },
+    "backlog_limit": {
+     "number": [
+      {
+       "var": "status.backlog_limit"
+      }
+     ]
+    },
+    "lost": {
+     "number": [
+      {
+       "var": "status.lost"
+      }
+     ]
+    },
+    "lost_now": {
+     "number": [
+      {
+       "var": "lost_later"
+      }
+     ]
+    },
+    "lost_rising": {
+     "-": [
+      {
+       "var": "lost_now"
+      },
+      {
+       "var": "lost"
+      }
+     ]
+    },
+    "problems": {
+     "merge": [
+      {
+       "if": [
+        {
+         ">": [
+          {
+           "var": "rule_count"
+          },
+          {
+           "var": "params.max_rules"
+          }
+         ]
+        },
+        [
+         {
+          "cat": [
+           {
+            "var": "rule_count"
+           },
+           " rules (max ",
+           {
+            "var": "params.max_rules"
+           },
+           ")"
+          ]
+         }
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "var": "unbounded"
+        },
+        [
+         {
+          "cat": [
+           "unbounded rule: ",
+           {
+            "join": [
+             {
+              "var": "unbounded"
+             },
+             "; "
+            ]
+           }
+          ]
+         }
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "var": "missing_watches"
+        },
+        [
+         {
+          "cat": [
+           "no write watch on ",
+           {
+            "join": [
+             {
+              "var": "missing_watches"
+             },
+             " "
+            ]
+           }
+          ]
+         }
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "and": [
+          {
+           "var": "params.require_time_rules"
+          },
+          {
+           "!": [
+            {
+             "var": "time_rules"
+            }
+           ]
+          }
+         ]
+        },
+        [
+         "no rule on clock changes"
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "and": [
+          {
+           "var": "params.require_login_rules"
+          },
+          {
+           "!": [
+            {
+             "var": "login_rules"
+            }
+           ]
+          }
+         ]
+        },
+        [
+         "no watch on login records"
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "<": [
+          {
+           "var": "backlog_limit"
+          },
+          {
+           "var": "params.min_backlog_limit"
+          }
+         ]
+        },
+        [
+         {
+          "cat": [
+           "backlog_limit ",
+           {
+            "var": "backlog_limit"
+           },
+           " (min ",
+           {
+            "var": "params.min_backlog_limit"
+           },
+           ")"
+          ]
+         }
+        ],
+        []
+       ]
+      },
+      {
+       "if": [
+        {
+         "and": [
+          {
+           "!=": [
+            {
+             "var": "lost_now"
+            },
+            null
+           ]
+          },
+          {
+           ">": [
+            {
+             "var": "lost_rising"
+            },
+            0
+           ]
+          }
+         ]
+        },
+        [
+         {
+          "cat": [
+           {
+            "var": "lost_rising"
+           },
+           " events lost in 2 s"
+          ]
+         }
+        ],
+        []
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-auditctl"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "auditd is not installed (no auditctl)",
+     "reason": "without the audit userspace there are no rules to judge; whether auditd must run is a separate check"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "status.enabled"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "auditctl -s gave no status: {{rules_error}}",
+     "reason": "the kernel audit status could not be read"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "status.enabled"
+       },
+       "0"
+      ]
+     },
+     "status": "fail",
+     "actual": "kernel auditing is disabled (enabled 0)"
+    },
+    {
+     "if": {
+      "var": "rules_error"
+     },
+     "status": "error",
+     "actual": "auditctl -l printed {{rules_error}}",
+     "reason": "the loaded rules could not be read"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "rule_lines"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no audit rules are loaded"
+    },
+    {
+     "if": {
+      "var": "problems"
+     },
+     "status": "fail",
+     "actual": "{{problems}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "write watches on identity files, rules on clock changes and login records, at most max_rules rules, none unbounded, backlog_limit >= min_backlog_limit, no events being lost",
+   "actual": "{{rule_count}} rules, backlog_limit {{backlog_limit}}, lost {{lost}} since boot",
+   "healer": "linux.auditd.add-hipaa-watches"
+  },
+  {
+   "id": "linux.av.edr-healthy",
+   "check_type": "av_edr_health",
+   "title": "Anti-malware (AV/EDR) service runs, unaltered and current",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "HIPAA asks for protection from malicious software. A malware scanner only protects while its daemon runs, while its binary is the one that was vetted (a replaced scanner binary is a classic first step of an intruder), and, for signature-based scanners such as ClamAV, while its signature database is recent.",
+   "remediation": "Start the service (systemctl start clamav-daemon, clamd@scan on RHEL, or the EDR vendor's unit) and read its journal when it does not stay up; ClamAV's daemon does not start without a signature database, so run the updater first (systemctl start clamav-freshclam, or freshclam). When the binary hash differs from the expected one, treat the host as possibly compromised: reinstall the package from the distribution and compare again before trusting it. On NixOS set services.clamav.daemon.enable and services.clamav.updater.enable in configuration.nix.",
+   "improves_on": "The previous generation ran \"systemctl is-active\" on one configured name and hashed a binary at a fixed path. This check finds the installed AV/EDR among the common Linux agents (ClamAV on every distro family, CrowdStrike Falcon, Microsoft Defender for Endpoint, SentinelOne, Sophos), hashes the binary the unit really starts (from its ExecStart, so a NixOS store path or a relocated binary is covered), and also fails when ClamAV's signatures are older than a week, which an active but outdated daemon hides.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(5)(ii)(B)"
+    ],
+    "soc2": [
+     "CC6.8"
+    ],
+    "pci_dss": [
+     "5.2.1",
+     "5.3.1",
+     "5.3.2"
+    ],
+    "nist_csf": [
+     "DE.CM-09",
+     "PR.PS-05"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 30,
+   "params": {
+    "service": null,
+    "expected_sha256": null,
+    "required": true,
+    "max_signature_age_days": 7
+   },
+   "probe": {
+    "shell": "if ! have systemctl || [ ! -d /run/systemd/system ]; then echo \"no-systemd\"; exit 0; fi\n# Preference order when no service is configured: the first active unit wins.\nsection units\nfor u in clamav-daemon clamd@scan clamd falcon-sensor mdatp sentinelone sophos-spl; do\n  props=$(systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p ExecStart \"$u.service\" 2>/dev/null)\n  case \"$props\" in *LoadState=loaded*) ;; *) continue ;; esac\n  val() { printf '%s\\n' \"$props\" | sed -n \"s/^$1=//p\" | head -n 1; }\n  bin=$(printf '%s\\n' \"$props\" | sed -n 's/^ExecStart={ path=\\([^ ;]*\\).*/\\1/p' | head -n 1)\n  sum=-\n  if [ -n \"$bin\" ] && [ -f \"$bin\" ]; then sum=$(sha256sum \"$bin\" 2>/dev/null | cut -d ' ' -f 1); fi\n  printf 'unit=%s active=%s sub=%s enabled=%s binary=%s sha256=%s\\n' \"$u\" \"$(val ActiveState)\" \"$(val SubState)\" \"$(val UnitFileState)\" \"${bin:--}\" \"${sum:--}\"\ndone\n# freshclam rewrites these on every update; their age is the age of the signatures.\nsection signatures\nfor f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd; do\n  [ -f \"$f\" ] && stat -c '%Y %n' \"$f\"\ndone\nexit 0\n",
+    "parse": {
+     "units": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "signatures": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "wanted": {
+     "if": [
+      {
+       "var": "params.service"
+      },
+      {
+       "grep": [
+        {
+         "var": "units"
+        },
+        {
+         "cat": [
+          "^unit=",
+          {
+           "var": "params.service"
+          },
+          " "
+         ]
+        }
+       ]
+      },
+      {
+       "merge": [
+        {
+         "grep": [
+          {
+           "var": "units"
+          },
+          " active=active "
+         ]
+        },
+        {
+         "var": "units"
+        }
+       ]
+      }
+     ]
+    },
+    "chosen": {
+     "reduce": [
+      {
+       "var": "wanted"
+      },
+      {
+       "if": [
+        {
+         "var": "accumulator"
+        },
+        {
+         "var": "accumulator"
+        },
+        {
+         "var": "current"
+        }
+       ]
+      },
+      null
+     ]
+    },
+    "unit": {
+     "capture": [
+      {
+       "var": "chosen"
+      },
+      "^unit=(\\S+)"
+     ]
+    },
+    "active": {
+     "capture": [
+      {
+       "var": "chosen"
+      },
+      " active=(\\S+)"
+     ]
+    },
+    "sub": {
+     "capture": [
+      {
+       "var": "chosen"
+      },
+      " sub=(\\S+)"
+     ]
+    },
+    "binary": {
+     "capture": [
+      {
+       "var": "chosen"
+      },
+      " binary=(\\S+)"
+     ]
+    },
+    "sha256": {
+     "capture": [
+      {
+       "var": "chosen"
+      },
+      " sha256=(\\S+)"
+     ]
+    },
+    "installed": {
+     "join": [
+      {
+       "map": [
+        {
+         "var": "units"
+        },
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^unit=(\\S+)"
+         ]
+        }
+       ]
+      },
+      ", "
+     ]
+    },
+    "is_clamav": {
+     "match": [
+      {
+       "var": "unit"
+      },
+      "^clam"
+     ]
+    },
+    "signature_time": {
+     "max_of": {
+      "map": [
+       {
+        "var": "signatures"
+       },
+       {
+        "number": {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^(\\d+) "
+         ]
+        }
+       }
+      ]
+     }
+    },
+    "signature_age_days": {
+     "if": [
+      {
+       "var": "signature_time"
+      },
+      {
+       "-": [
+        {
+         "/": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "signature_time"
+            }
+           ]
+          },
+          86400
+         ]
+        },
+        {
+         "%": [
+          {
+           "/": [
+            {
+             "-": [
+              {
+               "var": "now"
+              },
+              {
+               "var": "signature_time"
+              }
+             ]
+            },
+            86400
+           ]
+          },
+          1
+         ]
+        }
+       ]
+      },
+      null
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-systemd"
+      ]
+     },
+     "status": "error",
+     "actual": "systemd is not running on this host",
+     "reason": "the check reads service state from systemd"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "chosen"
+         }
+        ]
+       },
+       {
+        "var": "params.service"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{params.service}} is not installed (installed: {{installed}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "chosen"
+         }
+        ]
+       },
+       {
+        "var": "params.required"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no AV/EDR service is installed (looked for ClamAV, CrowdStrike Falcon, Defender for Endpoint, SentinelOne, Sophos)"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "chosen"
+       }
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "no AV/EDR service is installed",
+     "reason": "the site does not require AV/EDR on this host (required is false)"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "active"
+       },
+       "active"
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} is {{active}} ({{sub}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "params.expected_sha256"
+       },
+       {
+        "!=": [
+         {
+          "var": "sha256"
+         },
+         {
+          "lower": [
+           {
+            "var": "params.expected_sha256"
+           }
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} runs {{binary}} with sha256 {{sha256}}, expected {{params.expected_sha256}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "is_clamav"
+       },
+       {
+        "!=": [
+         {
+          "var": "params.max_signature_age_days"
+         },
+         null
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "signature_time"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} is active but no signature database (daily.cld/daily.cvd) is in /var/lib/clamav"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "is_clamav"
+       },
+       {
+        "!=": [
+         {
+          "var": "params.max_signature_age_days"
+         },
+         null
+        ]
+       },
+       {
+        ">": [
+         {
+          "-": [
+           {
+            "var": "now"
+           },
+           {
+            "var": "signature_time"
+           }
+          ]
+         },
+         {
+          "*": [
+           {
+            "var": "params.max_signature_age_days"
+           },
+           86400
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} is active but its signatures are {{signature_age_days}} days old"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "an AV/EDR service is active, its binary matches the expected hash (when given) and ClamAV signatures are under max_signature_age_days old",
+   "actual": "{{unit}} active ({{sub}}), {{binary}} sha256 {{sha256}}",
+   "healer": "linux.av.restart-service"
+  },
+  {
+   "id": "linux.backup.recent",
+   "check_type": "linux_backup_status",
+   "title": "A backup completed within the last day",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "HIPAA's contingency plan requires retrievable exact copies of ePHI. A practice restores from its newest good backup, so a backup job that has been failing for a week, or a schedule that stopped, means a week of records lost after a disk failure or ransomware.",
+   "remediation": "Find why the job did not run or failed: journalctl -u UNIT for a systemd job (restic, borgmatic, NixOS services.restic.backups / services.borgbackup.jobs), the cron mail or log for a cron-driven one, the backup server for an agent (Veeam, UrBackup, Bacula). Fix the cause (repository unreachable, full target disk, expired credentials) and start the job again (systemctl start UNIT). A host with no backup at all needs one scheduled at least daily, with an off-site copy, before it holds ePHI.",
+   "improves_on": "The previous generation accepted a backup up to 7 days old, which for a daily schedule hides six missed nights, counted any recent file in /var/backups (where Debian copies its package database every day, so every Debian host looked backed up), and never saw a job whose last run failed. This check requires the newest successful backup to be younger than max_age_hours (26 h by default: a daily job plus slack), reads each backup unit's last result and its last success from systemd (kept across reboots in the journal), rsnapshot's and Timeshift's newest snapshot and conventional backup directories (not /var/backups), fails when the last run failed, and reports an agent whose backups only its server can confirm (Veeam, UrBackup, Bacula) as unverifiable instead of passing it.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(7)(ii)(A)",
+     "164.308(a)(7)(ii)(B)",
+     "164.310(d)(2)(iv)"
+    ],
+    "soc2": [
+     "A1.2"
+    ],
+    "pci_dss": [
+     "12.10.1"
+    ],
+    "nist_csf": [
+     "PR.DS-11"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 30,
+   "params": {
+    "max_age_hours": 26
+   },
+   "probe": {
+    "shell": "# Rows: kind name result last_success_epoch active_state unit_type (- when not a unit).\nrows=\"\"\nrow() { rows=\"$rows$*\n\"; }\nif [ -d /run/systemd/system ]; then\n  # Backup jobs by name; dpkg-db-backup (Debian's copy of the package database) and snapshot\n  # tools that keep data on the same disk (snapper) are not backups.\n  units=$(systemctl list-unit-files --type=service --no-legend --no-pager 2>/dev/null | awk '{ print $1 }' |\n    grep -Ei 'backup|restic|borg|rsnapshot|duplicity|duplicati|kopia|bacula|bareos|urbackup|veeam|timeshift' |\n    grep -Ev '@\\.service$|^(dpkg-db-backup|snapper)' | head -n 20)\n  for u in $units; do\n    props=$(systemctl show -p Result -p ActiveState -p Type -p ExecMainExitTimestamp \"$u\" 2>/dev/null)\n    result=$(printf '%s\\n' \"$props\" | sed -n 's/^Result=//p')\n    active=$(printf '%s\\n' \"$props\" | sed -n 's/^ActiveState=//p')\n    type=$(printf '%s\\n' \"$props\" | sed -n 's/^Type=//p')\n    exit_ts=$(printf '%s\\n' \"$props\" | sed -n 's/^ExecMainExitTimestamp=//p')\n    last=0\n    if [ \"$result\" = success ] && [ -n \"$exit_ts\" ] && [ \"$exit_ts\" != n/a ]; then\n      last=$(date -d \"$exit_ts\" +%s 2>/dev/null || echo 0)\n    fi\n    # The exit time is forgotten at reboot; systemd's \"unit succeeded\" journal entry is not.\n    if [ \"$last\" = 0 ]; then\n      j=$(journalctl --no-pager -q -o short-unix -n 1 _PID=1 UNIT=\"$u\" MESSAGE_ID=7ad2d189f7e94e70a38c781354912448 2>/dev/null | awk 'NR == 1 { print int($1) }')\n      last=${j:-0}\n    fi\n    row unit \"$u\" \"${result:-unknown}\" \"$last\" \"${active:-unknown}\" \"${type:-unknown}\"\n  done\nfi\n# rsnapshot touches <interval>.0 when a run completes.\nif [ -r /etc/rsnapshot.conf ]; then\n  root=$(awk '$1 == \"snapshot_root\" { print $2; exit }' /etc/rsnapshot.conf)\n  if [ -n \"$root\" ] && [ -d \"$root\" ]; then\n    newest=$(find \"$root\" -mindepth 1 -maxdepth 1 -name '*.0' -printf '%T@ %p\\n' 2>/dev/null | sort -n | tail -n 1)\n    [ -n \"$newest\" ] && row rsnapshot \"${newest#* }\" success \"${newest%%.*}\" - -\n  fi\nfi\nif [ -d /timeshift/snapshots ]; then\n  newest=$(find /timeshift/snapshots -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\\n' 2>/dev/null | sort -n | tail -n 1)\n  [ -n \"$newest\" ] && row timeshift \"${newest#* }\" success \"${newest%%.*}\" - -\nfi\n# Conventional backup targets (not /var/backups: Debian's daily dpkg copies make it look fresh).\nfor d in /backup /backups /srv/backup /srv/backups /mnt/backup /mnt/backups /var/lib/backup /var/lib/backups; do\n  [ -d \"$d\" ] || continue\n  newest=$(find \"$d\" -xdev -maxdepth 4 -type f -printf '%T@\\n' 2>/dev/null | head -n 100000 |\n    awk '$1 > m { m = $1 } END { print int(m) }')\n  [ \"${newest:-0}\" -gt 0 ] && row dir \"$d\" success \"$newest\" - -\ndone\nfor t in restic borg borgmatic rsnapshot timeshift duplicity kopia veeamconfig urbackupclientctl bacula-fd bareos-fd; do\n  have \"$t\" && row tool \"$t\" - 0 - -\ndone\nsection evidence\nprintf '%s' \"$rows\" | sort -k4,4nr\nsection summary\n[ -d /run/systemd/system ] && echo \"systemd=yes\" || echo \"systemd=no\"\necho \"rows=$(printf '%s' \"$rows\" | grep -c .)\"\n",
+    "parse": {
+     "evidence": {
+      "kind": "table",
+      "columns": [
+       "kind",
+       "name",
+       "result",
+       "last",
+       "active",
+       "type"
+      ],
+      "delimiter": "whitespace"
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "newest_ok": {
+     "filter": [
+      {
+       "var": "evidence"
+      },
+      {
+       "and": [
+        {
+         "==": [
+          {
+           "var": "result"
+          },
+          "success"
+         ]
+        },
+        {
+         "!=": [
+          {
+           "var": "last"
+          },
+          "0"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "newest": {
+     "number": [
+      {
+       "var": "newest_ok.0.last"
+      }
+     ]
+    },
+    "age_seconds": {
+     "-": [
+      {
+       "var": "now"
+      },
+      {
+       "var": "newest"
+      }
+     ]
+    },
+    "age_hours": {
+     "/": [
+      {
+       "-": [
+        {
+         "var": "age_seconds"
+        },
+        {
+         "%": [
+          {
+           "var": "age_seconds"
+          },
+          3600
+         ]
+        }
+       ]
+      },
+      3600
+     ]
+    },
+    "failed": {
+     "map": [
+      {
+       "filter": [
+        {
+         "var": "evidence"
+        },
+        {
+         "and": [
+          {
+           "==": [
+            {
+             "var": "kind"
+            },
+            "unit"
+           ]
+          },
+          {
+           "or": [
+            {
+             "!=": [
+              {
+               "var": "result"
+              },
+              "success"
+             ]
+            },
+            {
+             "==": [
+              {
+               "var": "active"
+              },
+              "failed"
+             ]
+            }
+           ]
+          }
+         ]
+        }
+       ]
+      },
+      {
+       "cat": [
+        {
+         "var": "name"
+        },
+        " (",
+        {
+         "var": "result"
+        },
+        ")"
+       ]
+      }
+     ]
+    },
+    "agents": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "evidence"
+        },
+        {
+         "and": [
+          {
+           "==": [
+            {
+             "var": "kind"
+            },
+            "unit"
+           ]
+          },
+          {
+           "==": [
+            {
+             "var": "active"
+            },
+            "active"
+           ]
+          },
+          {
+           "!=": [
+            {
+             "var": "type"
+            },
+            "oneshot"
+           ]
+          }
+         ]
+        }
+       ]
+      },
+      "name"
+     ]
+    },
+    "found": {
+     "unique": [
+      {
+       "pluck": [
+        {
+         "var": "evidence"
+        },
+        "name"
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "summary.rows"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe did not finish",
+     "reason": "the probe did not report what it found (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "summary.rows"
+       },
+       "0"
+      ]
+     },
+     "status": "fail",
+     "actual": "no backup tool, backup job or backup directory found",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      "var": "failed.0"
+     },
+     "status": "fail",
+     "actual": "last run failed: {{failed}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "newest"
+         }
+        ]
+       },
+       {
+        "var": "agents.0"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "backup agent(s) {{agents}} running; the time of the last backup is not visible on this host",
+     "reason": "confirm the last backup of this host on the backup server"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "newest"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "backup software found ({{found}}) but no record of a completed backup",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      ">": [
+       {
+        "var": "age_seconds"
+       },
+       {
+        "*": [
+         {
+          "var": "params.max_age_hours"
+         },
+         3600
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "newest backup {{age_hours}} h old ({{newest_ok.0.kind}} {{newest_ok.0.name}})"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "a backup completed less than max_age_hours ago, and no backup job's last run failed",
+   "actual": "newest backup {{age_hours}} h ago ({{newest_ok.0.kind}} {{newest_ok.0.name}})",
+   "healer": "linux.backup.run-backup-job"
+  },
+  {
+   "id": "linux.cron.review",
+   "check_type": "linux_cron_review",
+   "title": "Scheduled jobs cannot be hijacked",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Cron runs commands as root without anyone watching. A job that pipes a download into a shell, runs a file from /tmp, /var/tmp or /dev/shm, or runs a script anyone can write is the classic way to keep a foothold on a server, and writable cron files let any local user schedule commands as root.",
+   "remediation": "For each listed entry, find who added it and why: remove jobs that download and run code, and move scripts out of world-writable directories into a root-owned one (e.g. /usr/local/sbin, mode 0755). Remove world write access from scripts cron runs (chmod o-w). Cron files and directories must belong to root and must not be group- or world-writable: chown root:root and chmod go-w /etc/crontab /etc/cron.d /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly and what they contain. On NixOS declare jobs in services.cron.systemCronJobs or as systemd timers.",
+   "improves_on": "The previous generation listed every user's crontab and raised a finding for any entry at all, so a stock host with one backup job \"failed\" and nobody read the findings; its runbook then fixed permissions that the scan never looked at, and created cron.allow with only root, which silently broke every other user's crontab. This check judges entries: downloads piped into a shell, commands run from world-writable directories, and scripts that anyone can write (or that sit in a world-writable directory) fail; other entries are only counted. It also checks that /etc/crontab, /etc/cron.d and the run-parts directories belong to root and are not group- or world-writable, and that no user crontab is world-writable. Only file names, line numbers and the kind of finding are reported, never the command line, which may hold credentials.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(1)(ii)(D)",
+     "164.312(a)(1)",
+     "164.312(c)(1)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.8"
+    ],
+    "pci_dss": [
+     "2.2.6",
+     "11.5.2"
+    ],
+    "nist_csf": [
+     "PR.PS-01",
+     "DE.CM-09"
+    ],
+    "cis": [
+     "5.1.2",
+     "5.1.3",
+     "5.1.4",
+     "5.1.5",
+     "5.1.6",
+     "5.1.7"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "daemon=none\nfor d in cron crond fcron; do if have \"$d\"; then daemon=$d; break; fi; done\n# System tables carry a user field, anacrontab has three fields before the command, user\n# crontabs (Debian, RHEL, NixOS/SUSE spools) have none.\nfiles=$(find -L /etc/crontab /etc/anacrontab /etc/cron.d /var/spool/cron/crontabs /var/spool/cron /var/cron/tabs \\\n  -maxdepth 1 -type f ! -name '*.dpkg-*' ! -name '*.rpm*' ! -name '.placeholder' 2>/dev/null | sort -u | head -n 500)\nout=$(printf '%s\\n' \"$files\" | sed '/^$/d' | tr '\\n' '\\0' | xargs -0 -r awk '\n  FNR == 1 { nfiles++; sys = (FILENAME ~ /^\\/etc\\//); ana = (FILENAME == \"/etc/anacrontab\") }\n  /^[ \\t]*(#|$)/ || /^[ \\t]*[A-Za-z_][A-Za-z0-9_]*[ \\t]*=/ { next }\n  {\n    entries++\n    cmd = $0\n    skip = ana ? 3 : ($1 ~ /^@/ ? 1 : 5) + sys\n    for (i = 0; i < skip; i++) sub(/^[ \\t]*[^ \\t]+[ \\t]*/, \"\", cmd)\n    where = FILENAME \":\" FNR\n    s = \";\" cmd\n    if (s ~ /(curl|wget|fetch)[^|]*\\|[ \\t]*(sudo[ \\t]+)?(sh|bash|dash|ksh|zsh|python[0-9.]*|perl)([ \\t;&|)]|$)/ ||\n        s ~ /(sh|bash|dash|ksh|zsh)[ \\t]+(-c[ \\t]+)?[\"\\047]?(\\$\\(|<\\(|`)[ \\t]*(curl|wget)/)\n      print \"F \" where \" download-piped-to-shell\"\n    if (s ~ /[;&|(`][ \\t]*((sudo|nohup|exec|env|nice|ionice|sh|bash|dash|ksh|zsh|python[0-9.]*|perl|ruby|php|node)[ \\t]+(-[^ \\t]+[ \\t]+)*)*(\\/tmp|\\/var\\/tmp|\\/dev\\/shm)\\// ||\n        s ~ /cd[ \\t]+(\\/tmp|\\/var\\/tmp|\\/dev\\/shm)([\\/ \\t;&]|$).*[;&|][ \\t]*\\.\\//)\n      print \"F \" where \" runs-from-world-writable-dir\"\n    split(cmd, w, /[ \\t;&|]+/)\n    p = w[1]; b = p; sub(/.*\\//, \"\", b)\n    if (b ~ /^(sh|bash|dash|ksh|zsh|python[0-9.]*|perl|ruby|php|node)$/ && w[2] ~ /^\\//) p = w[2]\n    if (p ~ /^\\//) print \"P \" p\n  }\n  END { printf \"C files=%d\\nC entries=%d\\n\", nfiles, entries }')\nsection findings\nprintf '%s\\n' \"$out\" | sed -n 's/^F //p' | head -n 50\nsection writable_scripts\nprintf '%s\\n' \"$out\" | sed -n 's/^P //p' | sort -u | head -n 200 | while read -r p; do\n  [ -e \"$p\" ] || continue\n  if [ -n \"$(find -L \"$p\" -maxdepth 0 -perm -0002 2>/dev/null)\" ]; then echo \"$p world-writable\"\n  else\n    d=$(dirname \"$p\")\n    [ -n \"$(find -L \"$d\" -maxdepth 0 -perm -0002 ! -perm -1000 2>/dev/null)\" ] && echo \"$p in-world-writable-dir\"\n  fi\ndone\nsection perms\nfind -L /etc/crontab /etc/anacrontab /etc/cron.d /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly /etc/cron.yearly \\\n  -maxdepth 1 \\( -perm -0002 -o -perm -0020 -o ! -user root \\) -printf '%p %m %u %g\\n' 2>/dev/null | head -n 50\nfind -L /var/spool/cron /var/cron/tabs -maxdepth 2 -type f -perm -0002 -printf '%p %m %u %g\\n' 2>/dev/null | head -n 50\nsection summary\necho \"cron_daemon=$daemon\"\nprintf '%s\\n' \"$out\" | sed -n 's/^C //p'\n",
+    "parse": {
+     "findings": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "writable_scripts": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "perms": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "suspicious": {
+     "merge": [
+      {
+       "var": "findings"
+      },
+      {
+       "var": "writable_scripts"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "summary.entries"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the cron tables could not be read",
+     "reason": "the probe did not finish (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "summary.cron_daemon"
+         },
+         "none"
+        ]
+       },
+       {
+        "==": [
+         {
+          "var": "summary.files"
+         },
+         "0"
+        ]
+       }
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "no cron daemon and no cron tables"
+    },
+    {
+     "if": {
+      "var": "suspicious.0"
+     },
+     "status": "fail",
+     "actual": "suspicious cron entries: {{suspicious}}",
+     "severity": "high"
+    },
+    {
+     "if": {
+      "var": "perms.0"
+     },
+     "status": "fail",
+     "actual": "cron files writable by others or not owned by root: {{perms}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "no cron entry runs downloaded code or files from world-writable places; cron files owned by root and not writable by others",
+   "actual": "{{summary.entries}} cron entries in {{summary.files}} tables (daemon: {{summary.cron_daemon}}), none suspicious",
+   "healer": "linux.cron.fix-permissions"
+  },
+  {
+   "id": "linux.disk.encryption",
+   "check_type": "linux_encryption",
+   "title": "Local filesystems and swap are encrypted at rest",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "A stolen or discarded disk gives up every record on it unless the data is encrypted. Under the HIPAA breach rule, loss of an encrypted device is not a reportable breach; loss of an unencrypted one is. Swap counts too: it holds pages of memory, ePHI included.",
+   "remediation": "This cannot be fixed in place by automation: encrypting a live filesystem means moving its data. Plan it: reinstall with LUKS (Debian/Ubuntu installer \"Guided - use entire disk and set up encrypted LVM\", RHEL Anaconda \"Encrypt my data\", NixOS boot.initrd.luks.devices), or create a LUKS volume (cryptsetup luksFormat) on a new disk, copy the data across in a maintenance window and switch the mount; put swap on dm-crypt (crypttab with a random key) or use zram. ZFS datasets can be encrypted natively. Where a volume is protected another way (a self-encrypting drive, a cloud provider's encrypted volume) document it and add the mount point to allowed_unencrypted.",
+   "improves_on": "The previous generation walked the lsblk -J tree looking for crypto_LUKS and skipped swap, so an unencrypted swap partition that holds ePHI paged out of memory passed, ZFS native encryption counted as unencrypted, and the JSON differed between util-linux versions (\"mountpoint\" before 2.37, \"mountpoints\" after). This check takes each mounted disk filesystem from findmnt and asks lsblk -s for the devices beneath it (a dm-crypt mapping under LVM, RAID or a partition counts), reads ZFS's encryption property, judges swap (zram excepted), is not applicable inside containers, and lets a site list volumes protected by other means.",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(2)(iv)",
+     "164.310(d)(1)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.7"
+    ],
+    "pci_dss": [
+     "3.5.1"
+    ],
+    "nist_csf": [
+     "PR.DS-01"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "allowed_unencrypted": [
+     "/boot",
+     "/boot/efi",
+     "/efi"
+    ]
+   },
+   "probe": {
+    "shell": "if ! have lsblk || ! have findmnt; then echo \"no-lsblk\"; exit 0; fi\n# A container's disks belong to its host.\ncontainer=none\nif have systemd-detect-virt; then container=$(systemd-detect-virt -c 2>/dev/null) || container=none; fi\n[ \"$container\" = none ] && { [ -e /.dockerenv ] || [ -e /run/.containerenv ]; } && container=container\n# encrypted when any device the block device sits on (lsblk -s walks up: lv, crypt, part, disk)\n# is a dm-crypt mapping; ZFS reports its own native encryption.\nstate_of() { # source fstype maj:min\n  if [ \"$2\" = zfs ]; then\n    e=$(zfs get -H -o value encryption \"$1\" 2>/dev/null)\n    case \"$e\" in off) echo plain ;; \"\") echo unknown ;; *) echo encrypted ;; esac\n    return\n  fi\n  dev=$1\n  [ -b \"$dev\" ] || dev=/dev/block/$3\n  [ -b \"$dev\" ] || { echo unknown; return; }\n  types=$(lsblk -s -n -r -o TYPE \"$dev\" 2>/dev/null) || { echo unknown; return; }\n  if printf '%s\\n' \"$types\" | grep -qx crypt; then echo encrypted; else echo plain; fi\n}\nsection mounts\nfindmnt -rn -v -o TARGET,SOURCE,FSTYPE,MAJ:MIN 2>/dev/null | while read -r target source fstype majmin; do\n  case \"$fstype\" in\n    ext2|ext3|ext4|xfs|btrfs|zfs|f2fs|jfs|reiserfs|vfat|exfat|ntfs|ntfs3|bcachefs|nilfs2) ;;\n    *) continue ;;\n  esac\n  echo \"$target $source $fstype $(state_of \"$source\" \"$fstype\" \"$majmin\")\"\ndone\nsection swap\n# Swap holds pages of memory, ePHI included; zram lives in RAM and never reaches a disk.\ntail -n +2 /proc/swaps 2>/dev/null | while read -r name type _; do\n  case \"$name\" in\n    /dev/zram*) echo \"$name ram\" ; continue ;;\n  esac\n  if [ \"$type\" = file ]; then\n    src=$(findmnt -n -v -o SOURCE,FSTYPE,MAJ:MIN -T \"$name\" 2>/dev/null)\n    set -- $src\n    echo \"$name $(state_of \"$1\" \"$2\" \"$3\")\"\n  else\n    echo \"$name $(state_of \"$name\" swap -)\"\n  fi\ndone\nsection summary\necho \"container=$container\"\necho \"lsblk=$(lsblk --version 2>/dev/null | sed 's/.* //')\"\n",
+    "parse": {
+     "mounts": {
+      "kind": "table",
+      "columns": [
+       "target",
+       "source",
+       "fstype",
+       "state"
+      ],
+      "delimiter": "whitespace"
+     },
+     "swap": {
+      "kind": "table",
+      "columns": [
+       "name",
+       "state"
+      ],
+      "delimiter": "whitespace"
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "plain": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "mounts"
+        },
+        {
+         "if": [
+          {
+           "and": [
+            {
+             "==": [
+              {
+               "var": "current.state"
+              },
+              "plain"
+             ]
+            },
+            {
+             "!": {
+              "in": [
+               {
+                "var": "current.target"
+               },
+               {
+                "var": "accumulator.0"
+               }
+              ]
+             }
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.target"
+               },
+               " (",
+               {
+                "var": "current.source"
+               },
+               " ",
+               {
+                "var": "current.fstype"
+               },
+               ")"
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.allowed_unencrypted"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "unknown": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "mounts"
+        },
+        {
+         "if": [
+          {
+           "and": [
+            {
+             "==": [
+              {
+               "var": "current.state"
+              },
+              "unknown"
+             ]
+            },
+            {
+             "!": {
+              "in": [
+               {
+                "var": "current.target"
+               },
+               {
+                "var": "accumulator.0"
+               }
+              ]
+             }
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.target"
+               },
+               " (",
+               {
+                "var": "current.source"
+               },
+               ")"
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.allowed_unencrypted"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "encrypted": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "mounts"
+        },
+        {
+         "==": [
+          {
+           "var": "state"
+          },
+          "encrypted"
+         ]
+        }
+       ]
+      },
+      "target"
+     ]
+    },
+    "swap_plain": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "swap"
+        },
+        {
+         "==": [
+          {
+           "var": "state"
+          },
+          "plain"
+         ]
+        }
+       ]
+      },
+      "name"
+     ]
+    },
+    "swap_unknown": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "swap"
+        },
+        {
+         "==": [
+          {
+           "var": "state"
+          },
+          "unknown"
+         ]
+        }
+       ]
+      },
+      "name"
+     ]
+    },
+    "undetermined": {
+     "merge": [
+      {
+       "var": "unknown"
+      },
+      {
+       "var": "swap_unknown"
+      }
+     ]
+    },
+    "swap_text": {
+     "if": [
+      {
+       "var": "swap.0"
+      },
+      {
+       "join": [
+        {
+         "map": [
+          {
+           "var": "swap"
+          },
+          {
+           "cat": [
+            {
+             "var": "name"
+            },
+            " ",
+            {
+             "var": "state"
+            }
+           ]
+          }
+         ]
+        },
+        ", "
+       ]
+      },
+      "none"
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-lsblk"
+      ]
+     },
+     "status": "error",
+     "actual": "lsblk or findmnt (util-linux) is not installed",
+     "reason": "cannot map filesystems to block devices without util-linux"
+    },
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "summary.container"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe did not finish",
+     "reason": "the probe did not report its summary (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "summary.container"
+       },
+       "none"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "runs in a container ({{summary.container}}); its disks belong to the host"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "mounts.0"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "no local disk filesystem is mounted",
+     "reason": "findmnt listed no ext4, xfs, btrfs, zfs or other disk filesystem"
+    },
+    {
+     "if": {
+      "var": "plain.0"
+     },
+     "status": "fail",
+     "actual": "unencrypted: {{plain}}"
+    },
+    {
+     "if": {
+      "var": "swap_plain.0"
+     },
+     "status": "fail",
+     "actual": "unencrypted swap: {{swap_plain}}",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      "var": "undetermined.0"
+     },
+     "status": "error",
+     "actual": "cannot tell whether these are encrypted: {{undetermined}}",
+     "reason": "the block device under these could not be examined"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "every mounted disk filesystem (except allowed_unencrypted) and every swap device on dm-crypt/LUKS or ZFS encryption",
+   "actual": "encrypted: {{encrypted}}; swap: {{swap_text}}"
+  },
+  {
+   "id": "linux.fail2ban.active",
+   "check_type": "linux_fail2ban",
+   "title": "SSH password logins are protected against guessing",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "An SSH server that accepts passwords is guessed at from the moment it is reachable. Where passwords stay on (staff who log in without keys), a ban service such as fail2ban (with its sshd jail) or sshguard turns an unlimited guessing run into a few attempts per address. With key-only logins there is nothing to guess, and a ban service is optional; but one that is installed and enabled and has stopped is a broken control either way.",
+   "remediation": "Preferably turn password logins off (PasswordAuthentication no, KbdInteractiveAuthentication no) once everyone has a key. Otherwise install fail2ban (apt-get install fail2ban python3-systemd; dnf install fail2ban from EPEL), enable its sshd jail in /etc/fail2ban/jail.d/ (with backend = systemd where there is no /var/log/auth.log or /var/log/secure, as on Debian 12), and systemctl enable --now fail2ban; or use sshguard. On NixOS set services.fail2ban.enable = true (its sshd jail is on by default) in configuration.nix.",
+   "improves_on": "The previous generation only flagged PasswordAuthentication yes and never asked whether anything slowed guessing down. This check reads the effective sshd settings (sshd -T, including keyboard-interactive through PAM and password settings inside Match blocks), and then requires a running ban service that actually watches sshd: a fail2ban without an sshd jail, or one that died at start (Debian 12's default jail reads an auth.log that does not exist), is not protection.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(5)(ii)(C)",
+     "164.312(a)(1)",
+     "164.312(d)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.6"
+    ],
+    "pci_dss": [
+     "8.3.4"
+    ],
+    "nist_csf": [
+     "PR.AA-03",
+     "DE.CM-01"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "if ! have sshd && [ ! -x /usr/sbin/sshd ]; then echo \"no-sshd\"; exit 0; fi\nsection sshd\nPATH=\"$PATH:/usr/sbin\" sshd -T 2>&1 | grep -iE '^(passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|usepam|authenticationmethods|listenaddress) '\n# Password settings turned on inside Match blocks do not show in the global sshd -T output.\nsection match_password\nfor f in /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf; do\n  [ -r \"$f\" ] || continue\n  awk 'tolower($1) == \"match\" { m = 1 }\n       m && tolower($2) == \"yes\" && tolower($1) ~ /^(passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication)$/ { print FILENAME \": \" $0 }' \"$f\"\ndone\nsection fail2ban\nif have fail2ban-client; then\n  echo \"installed=yes\"\n  systemctl show -p ActiveState -p SubState -p UnitFileState fail2ban.service 2>/dev/null\n  echo \"jails=$(fail2ban-client status 2>/dev/null | sed -n 's/.*Jail list:[[:space:]]*//p')\"\nelse\n  echo \"installed=no\"\nfi\nsection others\nfor u in sshguard crowdsec; do\n  printf '%s %s\\n' \"$u\" \"$(systemctl show -p LoadState -p ActiveState \"$u.service\" 2>/dev/null | tr '\\n' ' ')\"\ndone\nexit 0\n",
+    "parse": {
+     "sshd": {
+      "kind": "key_value",
+      "separator": "space",
+      "lowercase_keys": true,
+      "multi": true,
+      "skip_comments": true
+     },
+     "match_password": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "fail2ban": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "others": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "kbd": {
+     "lower": [
+      {
+       "if": [
+        {
+         "var": "sshd.kbdinteractiveauthentication"
+        },
+        {
+         "reduce": [
+          {
+           "var": "sshd.kbdinteractiveauthentication"
+          },
+          {
+           "var": "current"
+          },
+          null
+         ]
+        },
+        {
+         "reduce": [
+          {
+           "var": "sshd.challengeresponseauthentication"
+          },
+          {
+           "var": "current"
+          },
+          null
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "password": {
+     "lower": [
+      {
+       "reduce": [
+        {
+         "var": "sshd.passwordauthentication"
+        },
+        {
+         "var": "current"
+        },
+        null
+       ]
+      }
+     ]
+    },
+    "usepam": {
+     "lower": [
+      {
+       "reduce": [
+        {
+         "var": "sshd.usepam"
+        },
+        {
+         "var": "current"
+        },
+        null
+       ]
+      }
+     ]
+    },
+    "methods": {
+     "lower": [
+      {
+       "reduce": [
+        {
+         "var": "sshd.authenticationmethods"
+        },
+        {
+         "var": "current"
+        },
+        "any"
+       ]
+      }
+     ]
+    },
+    "methods_allow_password": {
+     "or": [
+      {
+       "==": [
+        {
+         "var": "methods"
+        },
+        "any"
+       ]
+      },
+      {
+       "match": [
+        {
+         "var": "methods"
+        },
+        "password|keyboard-interactive"
+       ]
+      }
+     ]
+    },
+    "global_password": {
+     "and": [
+      {
+       "var": "methods_allow_password"
+      },
+      {
+       "or": [
+        {
+         "==": [
+          {
+           "var": "password"
+          },
+          "yes"
+         ]
+        },
+        {
+         "and": [
+          {
+           "==": [
+            {
+             "var": "kbd"
+            },
+            "yes"
+           ]
+          },
+          {
+           "==": [
+            {
+             "var": "usepam"
+            },
+            "yes"
+           ]
+          }
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "passwords_on": {
+     "or": [
+      {
+       "var": "global_password"
+      },
+      {
+       "var": "match_password"
+      }
+     ]
+    },
+    "loopback_only": {
+     "and": [
+      {
+       "var": "sshd.listenaddress"
+      },
+      {
+       "!": [
+        {
+         "grep_v": [
+          {
+           "var": "sshd.listenaddress"
+          },
+          "^(127\\.|\\[::1\\]|::1|localhost)"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "f2b_installed": {
+     "==": [
+      {
+       "var": "fail2ban.installed"
+      },
+      "yes"
+     ]
+    },
+    "f2b_active": {
+     "==": [
+      {
+       "var": "fail2ban.ActiveState"
+      },
+      "active"
+     ]
+    },
+    "f2b_ssh_jail": {
+     "match": [
+      {
+       "var": "fail2ban.jails"
+      },
+      "(^|[ ,])ssh[a-z-]*"
+     ]
+    },
+    "others_active": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "others"
+        },
+        "ActiveState=active( |$)"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^(\\S+)"
+       ]
+      }
+     ]
+    },
+    "protection": {
+     "if": [
+      {
+       "and": [
+        {
+         "var": "f2b_active"
+        },
+        {
+         "var": "f2b_ssh_jail"
+        }
+       ]
+      },
+      {
+       "cat": [
+        "fail2ban (jails: ",
+        {
+         "var": "fail2ban.jails"
+        },
+        ")"
+       ]
+      },
+      {
+       "var": "others_active"
+      },
+      {
+       "join": [
+        {
+         "var": "others_active"
+        },
+        ", "
+       ]
+      },
+      null
+     ]
+    },
+    "how_passwords": {
+     "if": [
+      {
+       "var": "global_password"
+      },
+      {
+       "cat": [
+        "PasswordAuthentication ",
+        {
+         "var": "password"
+        },
+        ", KbdInteractiveAuthentication ",
+        {
+         "var": "kbd"
+        },
+        ", UsePAM ",
+        {
+         "var": "usepam"
+        }
+       ]
+      },
+      {
+       "cat": [
+        "in a Match block: ",
+        {
+         "join": [
+          {
+           "var": "match_password"
+          },
+          "; "
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "f2b_state": {
+     "if": [
+      {
+       "var": "f2b_installed"
+      },
+      {
+       "cat": [
+        "fail2ban ",
+        {
+         "var": "fail2ban.ActiveState"
+        },
+        "/",
+        {
+         "var": "fail2ban.UnitFileState"
+        },
+        ", jails: ",
+        {
+         "var": "fail2ban.jails"
+        }
+       ]
+      },
+      "fail2ban not installed"
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-sshd"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "sshd is not installed"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "password"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "sshd -T did not report PasswordAuthentication",
+     "reason": "the effective sshd configuration could not be read"
+    },
+    {
+     "if": {
+      "var": "loopback_only"
+     },
+     "status": "not_applicable",
+     "actual": "sshd listens on loopback only ({{sshd.listenaddress}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "passwords_on"
+       },
+       {
+        "!": [
+         {
+          "var": "protection"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "SSH accepts passwords ({{how_passwords}}) and nothing bans guessers: {{f2b_state}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "f2b_installed"
+       },
+       {
+        "==": [
+         {
+          "var": "fail2ban.UnitFileState"
+         },
+         "enabled"
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "f2b_active"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "fail2ban is enabled but {{fail2ban.ActiveState}} ({{fail2ban.SubState}})",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      "var": "passwords_on"
+     },
+     "status": "pass",
+     "actual": "SSH accepts passwords ({{how_passwords}}), guarded by {{protection}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "protection"
+       }
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "SSH accepts keys only; {{f2b_state}}",
+     "reason": "without password logins there is nothing to guess, so no ban service is required"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "where SSH accepts passwords, fail2ban with an sshd jail (or sshguard, CrowdSec) is active; an enabled fail2ban runs",
+   "actual": "SSH accepts keys only, guarded by {{protection}}",
+   "healer": "linux.fail2ban.start"
+  },
+  {
+   "id": "linux.files.sensitive-permissions",
+   "check_type": "linux_file_permissions",
+   "title": "Account and privilege files have safe owners and modes",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "/etc/shadow and /etc/gshadow hold password hashes that an attacker can crack offline once they can read them; a writable /etc/passwd, /etc/group, /etc/sudoers or sshd_config lets any local user make themselves root or change who may log in.",
+   "remediation": "Remove the extra permission bits and restore the owner: chown root:shadow /etc/shadow /etc/gshadow (root:root where no shadow group exists) and chmod o-rwx,g-wx,u-x on them; chown root:root /etc/passwd /etc/group /etc/sudoers /etc/ssh/sshd_config; chmod go-wx /etc/passwd /etc/group; chmod 0440 /etc/sudoers. The same applies to the backup copies /etc/passwd-, /etc/group-, /etc/shadow-, /etc/gshadow-. On NixOS the activation script rewrites /etc/passwd, /etc/group and /etc/shadow with the right modes at the next switch; sshd_config lives in the read-only Nix store and is not judged.",
+   "improves_on": "The previous generation accepted only the exact modes 640, 600 or 000 for the shadow files and 644 for passwd and group, so a stricter 0400 or 0600 /etc/passwd failed, and it never looked at owners. This check accepts any mode at least as strict as the reference (0640 for the shadow files, 0644 for passwd, group and sshd_config, 0440 for sudoers), requires owner root and group root (or shadow for the shadow files), and adds the backup copies, sshd_config and sudoers (which the previous generation checked only in separate, Python-only runbooks).",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(1)",
+     "164.312(c)(1)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.3"
+    ],
+    "pci_dss": [
+     "7.2.1",
+     "8.3.2"
+    ],
+    "nist_csf": [
+     "PR.AA-05",
+     "PR.DS-01"
+    ],
+    "cis": [
+     "6.1.2",
+     "6.1.3",
+     "6.1.4",
+     "6.1.5",
+     "6.1.6",
+     "6.1.7",
+     "6.1.8",
+     "6.1.9",
+     "5.2.1"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "# path, bits that must be clear (octal; 7133 leaves at most 0644), accepted groups, required?\n# A mode passes when it is the reference mode or stricter: RHEL's 0000 /etc/shadow passes.\nsection files\nwhile read -r path bad groups need; do\n  if [ ! -e \"$path\" ]; then\n    [ \"$need\" = required ] && echo \"$path - - - missing\" || echo \"$path - - - absent\"\n    continue\n  fi\n  case \"$(readlink -f \"$path\")\" in\n    /nix/store/*) echo \"$path - - - nix-store\"; continue ;;\n  esac\n  set -- $(stat -L -c '%a %U %G' \"$path\" 2>/dev/null)\n  if [ $# -ne 3 ]; then echo \"$path - - - unreadable\"; continue; fi\n  state=ok\n  [ $(( 0$1 & 0$bad )) -eq 0 ] || state=mode\n  [ \"$2\" = root ] || state=\"$state,owner\"\n  case \",$groups,\" in *\",$3,\"*) ;; *) state=\"$state,group\" ;; esac\n  echo \"$path $1 $2 $3 ${state#ok,}\"\ndone <<'LIST'\n/etc/passwd 7133 root required\n/etc/group 7133 root required\n/etc/shadow 7137 root,shadow required\n/etc/gshadow 7137 root,shadow optional\n/etc/passwd- 7133 root optional\n/etc/group- 7133 root optional\n/etc/shadow- 7137 root,shadow optional\n/etc/gshadow- 7137 root,shadow optional\n/etc/ssh/sshd_config 7133 root optional\n/etc/sudoers 7337 root optional\nLIST\n",
+    "parse": {
+     "files": {
+      "kind": "table",
+      "columns": [
+       "path",
+       "mode",
+       "owner",
+       "group",
+       "state"
+      ],
+      "delimiter": "whitespace"
+     }
+    }
+   },
+   "facts": {
+    "judged": {
+     "filter": [
+      {
+       "var": "files"
+      },
+      {
+       "!": {
+        "in": [
+         {
+          "var": "state"
+         },
+         [
+          "absent",
+          "nix-store"
+         ]
+        ]
+       }
+      }
+     ]
+    },
+    "bad_rows": {
+     "filter": [
+      {
+       "var": "judged"
+      },
+      {
+       "!": {
+        "in": [
+         {
+          "var": "state"
+         },
+         [
+          "ok",
+          "missing",
+          "unreadable"
+         ]
+        ]
+       }
+      }
+     ]
+    },
+    "bad": {
+     "map": [
+      {
+       "var": "bad_rows"
+      },
+      {
+       "cat": [
+        {
+         "var": "path"
+        },
+        " ",
+        {
+         "var": "mode"
+        },
+        " ",
+        {
+         "var": "owner"
+        },
+        ":",
+        {
+         "var": "group"
+        },
+        " (",
+        {
+         "var": "state"
+        },
+        ")"
+       ]
+      }
+     ]
+    },
+    "unreadable": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "judged"
+        },
+        {
+         "in": [
+          {
+           "var": "state"
+          },
+          [
+           "missing",
+           "unreadable"
+          ]
+         ]
+        }
+       ]
+      },
+      "path"
+     ]
+    },
+    "checked": {
+     "map": [
+      {
+       "var": "judged"
+      },
+      {
+       "cat": [
+        {
+         "var": "path"
+        },
+        " ",
+        {
+         "var": "mode"
+        },
+        " ",
+        {
+         "var": "owner"
+        },
+        ":",
+        {
+         "var": "group"
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "judged.0"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "no file could be examined",
+     "reason": "the probe did not finish (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "var": "bad.0"
+     },
+     "status": "fail",
+     "actual": "{{bad}}"
+    },
+    {
+     "if": {
+      "var": "unreadable.0"
+     },
+     "status": "error",
+     "actual": "cannot examine: {{unreadable}}",
+     "reason": "a file that must exist is missing or stat failed"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "shadow files 0640 or stricter (root:root or root:shadow), passwd/group/sshd_config 0644 or stricter, sudoers 0440 or stricter, all owned by root",
+   "actual": "{{checked}}",
+   "healer": "linux.files.fix-sensitive-permissions"
+  },
+  {
+   "id": "linux.logging.continuity",
+   "check_type": "logging_continuity",
+   "title": "The system journal is running, kept on disk, and has no gap",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "Audit controls are only as good as the log that holds them. journald can be running while it keeps everything in /run (lost at every reboot), while it has silently stopped accepting messages, or after someone vacuumed or deleted the journal to hide what happened. Each of these leaves a hole exactly where an investigation would look.",
+   "remediation": "Start journald (systemctl restart systemd-journald) and, where the site forwards through a syslog daemon, rsyslog or syslog-ng. To keep the journal on disk create /var/log/journal (systemd-tmpfiles --create --prefix /var/log/journal, then journalctl --flush) or set Storage=persistent in /etc/systemd/journald.conf; on NixOS set services.journald.storage and services.journald.extraConfig (SystemMaxUse=, MaxRetentionSec=) in configuration.nix. When the journal reaches back less far than the retention period, check SystemMaxUse= against the log volume and find out who removed journal files (journalctl --vacuum-*, rm).",
+   "improves_on": "The previous generation asked \"systemctl is-active\" for rsyslog and journald and looked for a \"CANARY:\" line of its own agent in the last two hours; it failed every host without rsyslog (Debian 12 and NixOS ship none) and could not see a volatile or truncated journal. This check requires journald, makes syslog a site choice, accepts a syslog daemon as the persistent store where the journal is volatile (RHEL's default), fails when the newest entry is older than a few minutes (the scan's own SSH login writes one, so a working journal always has a fresh entry), fails when the journal reaches back less than the retention period (or than the host's age), and keeps the canary as an option for hosts that run one.",
+   "compliance": {
+    "hipaa": [
+     "164.312(b)",
+     "164.308(a)(1)(ii)(D)"
+    ],
+    "soc2": [
+     "CC7.2"
+    ],
+    "pci_dss": [
+     "10.5.1",
+     "10.7.2"
+    ],
+    "nist_csf": [
+     "PR.PS-04",
+     "DE.CM-09"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "require_syslog": false,
+    "min_retention_days": 30,
+    "max_silence_minutes": 15,
+    "canary_unit": null,
+    "canary_max_age_minutes": 120
+   },
+   "probe": {
+    "shell": "if ! have journalctl || [ ! -d /run/systemd/system ]; then echo \"no-journald\"; exit 0; fi\nsection services\nfor u in systemd-journald rsyslog syslog-ng; do\n  printf '%s %s\\n' \"$u\" \"$(systemctl show -p LoadState -p ActiveState \"$u.service\" 2>/dev/null | tr '\\n' ' ')\"\ndone\n# journald writes to /var/log/journal/<machine-id>/ only when it keeps the journal on disk.\nsection persistent\nmid=$(cat /etc/machine-id 2>/dev/null)\nif [ -n \"$mid\" ] && [ -f \"/var/log/journal/$mid/system.journal\" ]; then echo yes; else echo no; fi\n# When the host came into being: a journal cannot be older than that.\nsection installed\nstat -L -c %Y /etc/machine-id 2>/dev/null\n# Timestamps only: log lines may hold anything and are not evidence of this check.\nsection oldest\njournalctl -q --no-pager -o short-unix 2>/dev/null | head -n 1 | cut -d ' ' -f 1\nsection newest\njournalctl -q --no-pager -o short-unix -n 1 2>/dev/null | cut -d ' ' -f 1\nsection canary\njournalctl -q --no-pager --since=-3h -r -g '^CANARY' -o json --output-fields=_SYSTEMD_UNIT -n 5 2>/dev/null\nexit 0\n",
+    "parse": {
+     "services": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "persistent": {
+      "kind": "text"
+     },
+     "installed": {
+      "kind": "text"
+     },
+     "oldest": {
+      "kind": "text"
+     },
+     "newest": {
+      "kind": "text"
+     },
+     "canary": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "journald_active": {
+     "grep": [
+      {
+       "var": "services"
+      },
+      "^systemd-journald .*ActiveState=active( |$)"
+     ]
+    },
+    "journald_state": {
+     "capture": [
+      {
+       "reduce": [
+        {
+         "grep": [
+          {
+           "var": "services"
+          },
+          "^systemd-journald "
+         ]
+        },
+        {
+         "var": "current"
+        },
+        ""
+       ]
+      },
+      "ActiveState=(\\S+)"
+     ]
+    },
+    "syslog_active": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "services"
+        },
+        "^(rsyslog|syslog-ng) .*ActiveState=active( |$)"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^(\\S+)"
+       ]
+      }
+     ]
+    },
+    "is_persistent": {
+     "==": [
+      {
+       "var": "persistent"
+      },
+      "yes"
+     ]
+    },
+    "oldest_time": {
+     "number": {
+      "capture": [
+       {
+        "var": "oldest"
+       },
+       "^(\\d+)(\\.\\d+)?$"
+      ]
+     }
+    },
+    "newest_time": {
+     "number": {
+      "capture": [
+       {
+        "var": "newest"
+       },
+       "^(\\d+)(\\.\\d+)?$"
+      ]
+     }
+    },
+    "installed_time": {
+     "number": {
+      "capture": [
+       {
+        "var": "installed"
+       },
+       "^(\\d+)$"
+      ]
+     }
+    },
+    "silence_minutes": {
+     "-": [
+      {
+       "/": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "var": "newest_time"
+          }
+         ]
+        },
+        60
+       ]
+      },
+      {
+       "%": [
+        {
+         "/": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "newest_time"
+            }
+           ]
+          },
+          60
+         ]
+        },
+        1
+       ]
+      }
+     ]
+    },
+    "retention_days": {
+     "-": [
+      {
+       "/": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "var": "oldest_time"
+          }
+         ]
+        },
+        86400
+       ]
+      },
+      {
+       "%": [
+        {
+         "/": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "oldest_time"
+            }
+           ]
+          },
+          86400
+         ]
+        },
+        1
+       ]
+      }
+     ]
+    },
+    "retention_floor": {
+     "+": [
+      {
+       "max": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "*": [
+            {
+             "var": "params.min_retention_days"
+            },
+            86400
+           ]
+          }
+         ]
+        },
+        {
+         "var": "installed_time"
+        }
+       ]
+      },
+      86400
+     ]
+    },
+    "canary_lines": {
+     "if": [
+      {
+       "var": "params.canary_unit"
+      },
+      {
+       "grep": [
+        {
+         "var": "canary"
+        },
+        {
+         "cat": [
+          "\"_SYSTEMD_UNIT\":\"",
+          {
+           "var": "params.canary_unit"
+          },
+          "(\\.service)?\""
+         ]
+        }
+       ]
+      },
+      []
+     ]
+    },
+    "canary_time": {
+     "max_of": {
+      "map": [
+       {
+        "var": "canary_lines"
+       },
+       {
+        "/": [
+         {
+          "number": {
+           "capture": [
+            {
+             "cat": [
+              {
+               "var": ""
+              }
+             ]
+            },
+            "\"__REALTIME_TIMESTAMP\":\"(\\d+)\""
+           ]
+          }
+         },
+         1000000
+        ]
+       }
+      ]
+     }
+    },
+    "canary_age_minutes": {
+     "-": [
+      {
+       "/": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "var": "canary_time"
+          }
+         ]
+        },
+        60
+       ]
+      },
+      {
+       "%": [
+        {
+         "/": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "canary_time"
+            }
+           ]
+          },
+          60
+         ]
+        },
+        1
+       ]
+      }
+     ]
+    },
+    "store": {
+     "if": [
+      {
+       "var": "is_persistent"
+      },
+      "persistent journal",
+      {
+       "cat": [
+        "volatile journal + ",
+        {
+         "join": [
+          {
+           "var": "syslog_active"
+          },
+          ", "
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-journald"
+      ]
+     },
+     "status": "error",
+     "actual": "journalctl or systemd is not available",
+     "reason": "the check reads the systemd journal"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "journald_active"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "systemd-journald is {{journald_state}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "params.require_syslog"
+       },
+       {
+        "!": [
+         {
+          "var": "syslog_active"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no syslog daemon (rsyslog, syslog-ng) is active, and the site requires one"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "is_persistent"
+         }
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "syslog_active"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the journal is volatile (kept in /run, lost at reboot) and no syslog daemon writes logs to disk"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "newest_time"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "journalctl printed no entry (newest: {{newest}})",
+     "reason": "the journal could not be read"
+    },
+    {
+     "if": {
+      ">": [
+       {
+        "-": [
+         {
+          "var": "now"
+         },
+         {
+          "var": "newest_time"
+         }
+        ]
+       },
+       {
+        "*": [
+         {
+          "var": "params.max_silence_minutes"
+         },
+         60
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the newest journal entry is {{silence_minutes}} minutes old: journald has stopped recording"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "is_persistent"
+       },
+       {
+        "!": [
+         {
+          "var": "oldest_time"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "journalctl printed no oldest entry ({{oldest}})",
+     "reason": "the journal could not be read"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "is_persistent"
+       },
+       {
+        ">": [
+         {
+          "var": "oldest_time"
+         },
+         {
+          "var": "retention_floor"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the journal reaches back only {{retention_days}} days (required {{params.min_retention_days}}, or to the host's first boot)"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "params.canary_unit"
+       },
+       {
+        "!": [
+         {
+          "var": "canary_time"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no CANARY line from {{params.canary_unit}} in the last 3 hours"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "params.canary_unit"
+       },
+       {
+        ">": [
+         {
+          "-": [
+           {
+            "var": "now"
+           },
+           {
+            "var": "canary_time"
+           }
+          ]
+         },
+         {
+          "*": [
+           {
+            "var": "params.canary_max_age_minutes"
+           },
+           60
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the newest CANARY line from {{params.canary_unit}} is {{canary_age_minutes}} minutes old"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "journald active, logs kept on disk, an entry within max_silence_minutes, history back to min_retention_days",
+   "actual": "journald active, {{store}}, newest entry {{silence_minutes}} min old, history {{retention_days}} days",
+   "healer": "linux.logging.restore-journal"
+  },
+  {
+   "id": "linux.logging.forwarding",
+   "check_type": "linux_log_forwarding",
+   "title": "Logs are forwarded off the host",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Logs kept only on the machine they describe can be erased by whoever breaks into it, and are lost with the disk. HIPAA's audit controls and activity review need a copy that the host cannot rewrite: a syslog server, a SIEM or a log collector. Persistent local storage of the journal is reported too, because without it the record of the last boot vanishes at every restart.",
+   "remediation": "Send logs to the site's collector: with rsyslog, a drop-in such as /etc/rsyslog.d/60-forward.conf containing *.* action(type=\"omfwd\" target=\"logs.example.org\" port=\"514\" protocol=\"tcp\"), then systemctl restart rsyslog; or install systemd-journal-remote and point systemd-journal-upload at the collector; or run the site's log agent (Wazuh, Filebeat, Fluent Bit, Vector...). Keep the journal on disk with Storage=persistent in /etc/systemd/journald.conf.d/. On NixOS set services.rsyslogd.enable and its extraConfig, services.journald.upload, or the agent's services.* option in configuration.nix.",
+   "improves_on": "The previous generation passed when the journal was persistent, which says nothing about a copy off the host, and only grepped /etc/rsyslog.conf for \"@\" (missing /etc/rsyslog.d drop-ins, RainerScript omfwd actions, syslog-ng and log agents, and counting rules of an rsyslog that is not running). This check reads the configuration of the rsyslog or syslog-ng that is actually running (on NixOS, the Nix store file it was started with), recognises journal-upload and common log agents, names each destination, and reports journald persistence as its own fact; when nothing is forwarded and nothing is kept on disk either, the finding is raised to high.",
+   "compliance": {
+    "hipaa": [
+     "164.312(b)",
+     "164.308(a)(1)(ii)(D)"
+    ],
+    "soc2": [
+     "CC7.2"
+    ],
+    "pci_dss": [
+     "10.3.3",
+     "10.5.1"
+    ],
+    "nist_csf": [
+     "DE.CM-01",
+     "PR.PS-04"
+    ],
+    "cis": [
+     "4.2.1.5",
+     "4.2.2.3"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "if [ -d /run/systemd/system ]; then systemd=yes; else systemd=no; fi\n# The config file a running daemon was started with (NixOS passes a Nix store path), else $2.\nconf_of() {\n  args=$(ps -C \"$1\" -o args= 2>/dev/null | head -n 1)\n  f=$(printf '%s\\n' \"$args\" | sed -n -e 's/.*--cfgfile[= ]\\([^ ]*\\).*/\\1/p' -e 's/.* -f *\\([^ -][^ ]*\\).*/\\1/p' | head -n 1)\n  echo \"${f:-$2}\"\n}\nrsyslog=stopped; syslog_ng=stopped; upload=inactive\nps -C rsyslogd -o pid= >/dev/null 2>&1 && rsyslog=running\nps -C syslog-ng -o pid= >/dev/null 2>&1 && syslog_ng=running\n[ \"$systemd\" = yes ] && [ \"$(systemctl is-active systemd-journal-upload.service 2>/dev/null)\" = active ] && upload=active\nsection forwarding\nif [ \"$rsyslog\" = running ]; then\n  conf=$(conf_of rsyslogd /etc/rsyslog.conf)\n  # Legacy \"*.* @@host:port\" (TCP) / \"@host\" (UDP) actions, also after \"if ... then\", and\n  # RainerScript actions that send elsewhere. Only the destination is printed, never the line.\n  awk '\n    /^[[:space:]]*#/ { next }\n    /^[[:space:]]*[^$#[:space:]][^[:space:]]*[[:space:]]+@/ || /[[:space:]]then[[:space:]]+@/ {\n      t = $0; sub(/.*@@?/, \"\", t); sub(/[[:space:];].*/, \"\", t); sub(/^\\([^)]*\\)/, \"\", t)\n      print \"rsyslog \" FILENAME \":\" FNR \" \" t; next\n    }\n    /type[[:space:]]*=[[:space:]]*[\"\\047]om(fwd|relp|elasticsearch|kafka|http)[\"\\047]/ {\n      t = \"-\"\n      if (match($0, /target[[:space:]]*=[[:space:]]*\"[^\"]*\"/)) { t = substr($0, RSTART, RLENGTH); sub(/^[^\"]*\"/, \"\", t); sub(/\"$/, \"\", t) }\n      m = $0; sub(/.*type[[:space:]]*=[[:space:]]*[\"\\047]/, \"\", m); sub(/[\"\\047].*/, \"\", m)\n      print \"rsyslog \" FILENAME \":\" FNR \" \" m \":\" t\n    }' \"$conf\" $(ls /etc/rsyslog.d/*.conf 2>/dev/null) 2>/dev/null | head -n 20\nfi\nif [ \"$syslog_ng\" = running ]; then\n  conf=$(conf_of syslog-ng /etc/syslog-ng/syslog-ng.conf)\n  awk '\n    /^[[:space:]]*#/ { next }\n    /^[[:space:]]*destination[[:space:]]/ { indest = 1 }\n    indest && /(network|syslog|tcp|udp|tcp6|udp6|http)[[:space:]]*\\(/ {\n      d = $0; sub(/^[[:space:]]*destination[[:space:]]+[^{]*\\{[[:space:]]*/, \"\", d); sub(/\\(.*/, \"\", d); gsub(/[[:space:]]/, \"\", d)\n      print \"syslog-ng \" FILENAME \":\" FNR \" \" d\n    }\n    /}[[:space:]]*;/ { indest = 0 }' \"$conf\" $(ls /etc/syslog-ng/conf.d/*.conf 2>/dev/null) 2>/dev/null | head -n 20\nfi\nif [ \"$upload\" = active ]; then\n  url=$(cat /etc/systemd/journal-upload.conf /etc/systemd/journal-upload.conf.d/*.conf 2>/dev/null | sed -n 's/^[[:space:]]*URL=//p' | tail -n 1)\n  echo \"journal-upload systemd-journal-upload.service ${url:--}\"\nfi\nif [ \"$systemd\" = yes ]; then\n  systemctl list-units --type=service --state=active --no-legend --plain \\\n    'wazuh-agent*' 'ossec*' 'filebeat*' 'elastic-agent*' 'fluent-bit*' 'td-agent*' 'fluentd*' \\\n    'vector*' 'nxlog*' 'promtail*' 'alloy*' 'SplunkForwarder*' 'splunkforwarder*' 2>/dev/null |\n    awk '{ print \"agent active \" $1 }'\nfi\nsection journald\necho \"systemd=$systemd\"\necho \"rsyslog=$rsyslog\"\necho \"syslog_ng=$syslog_ng\"\necho \"journal_upload=$upload\"\nif have systemd-analyze && systemd-analyze cat-config systemd/journald.conf >/dev/null 2>&1; then\n  cfg=$(systemd-analyze cat-config systemd/journald.conf 2>/dev/null)\nelse\n  cfg=$(cat /etc/systemd/journald.conf /usr/lib/systemd/journald.conf.d/*.conf /etc/systemd/journald.conf.d/*.conf 2>/dev/null)\nfi\nstorage=$(printf '%s\\n' \"$cfg\" | sed -n 's/^[[:space:]]*Storage[[:space:]]*=[[:space:]]*\\([a-z]*\\).*/\\1/p' | tail -n 1)\necho \"storage=${storage:-auto}\"\n[ -d /var/log/journal ] && echo \"journal_dir=yes\" || echo \"journal_dir=no\"\n",
+    "parse": {
+     "forwarding": {
+      "kind": "table",
+      "columns": [
+       "via",
+       "source",
+       "destination"
+      ],
+      "delimiter": "whitespace"
+     },
+     "journald": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "destinations": {
+     "map": [
+      {
+       "var": "forwarding"
+      },
+      {
+       "cat": [
+        {
+         "var": "via"
+        },
+        ": ",
+        {
+         "var": "destination"
+        },
+        " (",
+        {
+         "var": "source"
+        },
+        ")"
+       ]
+      }
+     ]
+    },
+    "persistent": {
+     "or": [
+      {
+       "==": [
+        {
+         "var": "journald.storage"
+        },
+        "persistent"
+       ]
+      },
+      {
+       "and": [
+        {
+         "==": [
+          {
+           "var": "journald.storage"
+          },
+          "auto"
+         ]
+        },
+        {
+         "==": [
+          {
+           "var": "journald.journal_dir"
+          },
+          "yes"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "journal_text": {
+     "if": [
+      {
+       "var": "persistent"
+      },
+      "journal kept on disk",
+      {
+       "cat": [
+        "journal not kept on disk (Storage=",
+        {
+         "var": "journald.storage"
+        },
+        ")"
+       ]
+      }
+     ]
+    },
+    "local_copy": {
+     "or": [
+      {
+       "var": "persistent"
+      },
+      {
+       "==": [
+        {
+         "var": "journald.rsyslog"
+        },
+        "running"
+       ]
+      },
+      {
+       "==": [
+        {
+         "var": "journald.syslog_ng"
+        },
+        "running"
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "journald.storage"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe did not finish",
+     "reason": "the probe did not report journald's storage (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "var": "forwarding.0"
+     },
+     "status": "pass"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "local_copy"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "nothing forwards logs off the host, and no log survives a reboot: {{journal_text}}, no syslog daemon",
+     "severity": "high"
+    },
+    {
+     "status": "fail",
+     "actual": "nothing forwards logs off the host (rsyslog {{journald.rsyslog}}, syslog-ng {{journald.syslog_ng}}, journal-upload {{journald.journal_upload}}); {{journal_text}}"
+    }
+   ],
+   "expected": "logs forwarded to a collector off the host",
+   "actual": "forwarding: {{destinations}}; {{journal_text}}",
+   "healer": "linux.logging.enable-forwarding"
+  },
+  {
+   "id": "linux.mac.enforcing",
+   "check_type": "linux_mac",
+   "title": "Mandatory access control (SELinux or AppArmor) is enforcing",
+   "status": "stable",
+   "platforms": [
+    "linux"
+   ],
+   "severity": "high",
+   "rationale": "Mandatory access control confines services to what their policy allows even when they run as root, so a compromised web server or database cannot read the rest of the system's PHI. It protects only in enforcing mode: permissive SELinux and complain-mode AppArmor log violations and let them happen.",
+   "remediation": "RHEL family: set SELINUX=enforcing in /etc/selinux/config and run setenforce 1 (from Disabled, run fixfiles -F onboot and reboot to relabel first); investigate denials with ausearch -m AVC. Debian/Ubuntu: AppArmor is on by default; if it is off, remove apparmor=0 or security=... from the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot), install apparmor and apparmor-profiles, and put profiles into enforce mode with aa-enforce after checking the denials in complain mode (journalctl -k | grep apparmor).",
+   "improves_on": "The previous generation accepted AppArmor as soon as profiles were loaded, complain mode included, and its runbook labelled itself macOS. This check reads the kernel's own view (/sys/kernel/security/apparmor/profiles, so it works without apparmor-utils) and counts only enforcing profiles; for SELinux it also fails when the running mode and /etc/selinux/config disagree, because a host enforcing now but configured permissive loses protection at the next reboot.",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(1)",
+     "164.312(c)(1)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.8"
+    ],
+    "nist_csf": [
+     "PR.AA-05",
+     "PR.PS-01"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "min_enforced_profiles": 1
+   },
+   "probe": {
+    "shell": "section selinux\nif have getenforce; then\n  echo \"mode=$(getenforce 2>/dev/null)\"\nelif [ -r /sys/fs/selinux/enforce ]; then\n  case \"$(cat /sys/fs/selinux/enforce)\" in 1) echo \"mode=Enforcing\" ;; *) echo \"mode=Permissive\" ;; esac\nelse\n  echo \"mode=absent\"\nfi\n[ -r /etc/selinux/config ] && sed -n 's/^[[:space:]]*SELINUX=\\([A-Za-z]*\\).*/config=\\1/p; s/^[[:space:]]*SELINUXTYPE=\\([A-Za-z_]*\\).*/policy=\\1/p' /etc/selinux/config\nsection apparmor\nif [ -r /sys/module/apparmor/parameters/enabled ]; then\n  echo \"enabled=$(cat /sys/module/apparmor/parameters/enabled)\"\n  p=/sys/kernel/security/apparmor/profiles\n  if [ -r \"$p\" ]; then\n    echo \"enforce=$(grep -c ' (enforce)$' \"$p\")\"\n    echo \"complain=$(grep -c ' (complain)$' \"$p\")\"\n    echo \"kill=$(grep -c ' (kill)$' \"$p\")\"\n  else\n    echo \"profiles=unreadable\"\n  fi\nelse\n  echo \"enabled=absent\"\nfi\nsection lsm\ncat /sys/kernel/security/lsm 2>/dev/null\nexit 0\n",
+    "parse": {
+     "selinux": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "apparmor": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "lsm": {
+      "kind": "text"
+     }
+    }
+   },
+   "facts": {
+    "selinux_mode": {
+     "var": "selinux.mode"
+    },
+    "selinux_on": {
+     "in": [
+      {
+       "var": "selinux_mode"
+      },
+      [
+       "Enforcing",
+       "Permissive"
+      ]
+     ]
+    },
+    "selinux_config": {
+     "lower": [
+      {
+       "var": "selinux.config"
+      }
+     ]
+    },
+    "apparmor_on": {
+     "==": [
+      {
+       "var": "apparmor.enabled"
+      },
+      "Y"
+     ]
+    },
+    "enforced": {
+     "+": [
+      {
+       "number": [
+        {
+         "var": "apparmor.enforce"
+        }
+       ]
+      },
+      {
+       "number": [
+        {
+         "var": "apparmor.kill"
+        }
+       ]
+      }
+     ]
+    },
+    "rhel_like": {
+     "or": [
+      {
+       "in": [
+        {
+         "var": "distro"
+        },
+        [
+         "rhel",
+         "centos",
+         "rocky",
+         "almalinux",
+         "fedora",
+         "ol",
+         "amzn"
+        ]
+       ]
+      },
+      {
+       "some": [
+        {
+         "var": "distro_like"
+        },
+        {
+         "in": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          [
+           "rhel",
+           "fedora",
+           "centos"
+          ]
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "!": [
+       {
+        "var": "selinux_mode"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe printed no SELinux state",
+     "reason": "the probe did not finish (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "selinux_mode"
+       },
+       "Permissive"
+      ]
+     },
+     "status": "fail",
+     "actual": "SELinux is Permissive (config: {{selinux.config}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "selinux_mode"
+         },
+         "Enforcing"
+        ]
+       },
+       {
+        "!=": [
+         {
+          "var": "selinux_config"
+         },
+         "enforcing"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "SELinux is Enforcing now, but /etc/selinux/config says {{selinux.config}}: the next boot loses it",
+     "severity": "medium"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "selinux_mode"
+       },
+       "Enforcing"
+      ]
+     },
+     "status": "pass",
+     "actual": "SELinux Enforcing ({{selinux.policy}} policy)"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "rhel_like"
+       },
+       {
+        "!": [
+         {
+          "var": "apparmor_on"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "SELinux is {{selinux_mode}} (config: {{selinux.config}})"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "apparmor_on"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no mandatory access control: AppArmor {{apparmor.enabled}}, SELinux {{selinux_mode}} (LSMs: {{lsm}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "apparmor.profiles"
+       },
+       "unreadable"
+      ]
+     },
+     "status": "error",
+     "actual": "AppArmor is enabled but its profile list is unreadable",
+     "reason": "/sys/kernel/security/apparmor/profiles could not be read (securityfs not mounted, or not root)"
+    },
+    {
+     "if": {
+      "<": [
+       {
+        "var": "enforced"
+       },
+       {
+        "var": "params.min_enforced_profiles"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "AppArmor is on but {{enforced}} profiles enforce ({{apparmor.complain}} in complain mode)"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "SELinux Enforcing (and configured so), or AppArmor with at least min_enforced_profiles profiles enforcing",
+   "actual": "AppArmor: {{enforced}} profiles enforcing, {{apparmor.complain}} in complain mode",
+   "healer": "linux.mac.selinux-enforce"
+  },
+  {
+   "id": "linux.network.listening-ports",
+   "check_type": "linux_open_ports",
+   "title": "Only approved ports listen on the network",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Every port that listens beyond loopback is a way in. A database, an admin panel or a file share left open to the practice network is how ePHI leaves a server without anyone logging in at the console, so each listener off loopback should be one the site has approved.",
+   "remediation": "For each unexpected listener, decide whether the service is needed. If not, stop and disable it (systemctl disable --now UNIT) or bind it to 127.0.0.1 in its configuration; if it is, restrict it with the host firewall and add its port to this check's allowed_ports (e.g. 443, or \"5432/tcp\" for one protocol only). Closing ports can break clinical applications, so this is left to a person. On NixOS disable the service or set its listen address in configuration.nix.",
+   "improves_on": "The previous generation failed when more than five distinct TCP ports listened, whatever they were: a host with one exposed database passed and a busy web server failed. This check compares each TCP and UDP listener off loopback with a site allow-list and names every unexpected port/process pair. UDP sockets bound in the kernel's ephemeral range (client sockets such as a DHCP or DNS client's) are listed but not judged unless ignore_udp_ephemeral is false.",
+   "compliance": {
+    "hipaa": [
+     "164.312(e)(1)",
+     "164.312(a)(1)"
+    ],
+    "soc2": [
+     "CC6.6"
+    ],
+    "pci_dss": [
+     "1.2.5",
+     "2.2.4"
+    ],
+    "nist_csf": [
+     "PR.IR-01",
+     "PR.PS-01"
+    ],
+    "cis": [
+     "2.2",
+     "3.6"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "allowed_ports": [
+     22,
+     "68/udp",
+     "546/udp"
+    ],
+    "max_unexpected": 0,
+    "ignore_udp_ephemeral": true
+   },
+   "probe": {
+    "shell": "if ! have ss; then echo \"no-ss\"; exit 0; fi\ntcp=$(ss -tlnp 2>&1) || { echo \"ss -tlnp failed: $tcp\"; exit 1; }\nudp=$(ss -ulnp 2>&1) || { echo \"ss -ulnp failed: $udp\"; exit 1; }\nrange=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)\n# Columns after the added protocol word: State Recv-Q Send-Q Local Peer Process. The header is\n# skipped by name rather than with -H, which older iproute2 (RHEL 7) lacks.\nout=$({ printf '%s\\n' \"$tcp\" | sed 's/^/tcp /'; printf '%s\\n' \"$udp\" | sed 's/^/udp /'; } | awk -v range=\"$range\" '\n  BEGIN { split(range, r, \" \"); lo = r[1] + 0; hi = r[2] + 0; if (lo == 0) { lo = 32768; hi = 60999 } }\n  $2 == \"State\" || $2 == \"Netid\" || NF < 5 { next }\n  {\n    sockets[$1]++\n    port = $5; sub(/.*:/, \"\", port)\n    host = $5; sub(/:[^:]*$/, \"\", host); sub(/%.*/, \"\", host); gsub(/[][]/, \"\", host)\n    if (host ~ /^127\\./ || host == \"::1\" || host ~ /^::ffff:127\\./) { loopback++; next }\n    proc = \"-\"\n    if (match($0, /users:\\(\\(\"[^\"]*\"/)) proc = substr($0, RSTART + 9, RLENGTH - 10)\n    kind = ($1 == \"udp\" && port + 0 >= lo && port + 0 <= hi) ? \"E\" : \"L\"\n    key = kind \" \" port \"/\" $1 \" \" proc\n    if (!(key in seen)) { seen[key] = 1; print key }\n  }\n  END { printf \"S tcp_sockets=%d\\nS udp_sockets=%d\\nS loopback=%d\\n\", sockets[\"tcp\"], sockets[\"udp\"], loopback }')\nsection listeners\nprintf '%s\\n' \"$out\" | sed -n 's/^L //p'\nsection udp_ephemeral\nprintf '%s\\n' \"$out\" | sed -n 's/^E //p'\nsection summary\nprintf '%s\\n' \"$out\" | sed -n 's/^S //p'\n",
+    "parse": {
+     "listeners": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "udp_ephemeral": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "allowed_pattern": {
+     "cat": [
+      "^(?:",
+      {
+       "join": [
+        {
+         "var": "params.allowed_ports"
+        },
+        "|"
+       ]
+      },
+      ")[/ ]"
+     ]
+    },
+    "judged": {
+     "if": [
+      {
+       "var": "params.ignore_udp_ephemeral"
+      },
+      {
+       "var": "listeners"
+      },
+      {
+       "merge": [
+        {
+         "var": "listeners"
+        },
+        {
+         "var": "udp_ephemeral"
+        }
+       ]
+      }
+     ]
+    },
+    "unexpected": {
+     "grep_v": [
+      {
+       "var": "judged"
+      },
+      {
+       "var": "allowed_pattern"
+      }
+     ]
+    },
+    "unexpected_count": {
+     "length": [
+      {
+       "var": "unexpected"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-ss"
+      ]
+     },
+     "status": "error",
+     "actual": "ss (iproute2) is not installed",
+     "reason": "cannot list listening sockets without ss"
+    },
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "summary.tcp_sockets"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "ss did not list sockets",
+     "reason": "the probe did not finish listing sockets (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      ">": [
+       {
+        "var": "unexpected_count"
+       },
+       {
+        "var": "params.max_unexpected"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "unexpected listener(s): {{unexpected}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "only approved ports listen off loopback (at most max_unexpected others)",
+   "actual": "listening off loopback: {{listeners}}; unexpected: {{unexpected}}"
+  },
+  {
+   "id": "linux.node-exporter.up",
+   "check_type": "linux_node_exporter",
+   "title": "Prometheus node exporter runs and answers on its port",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Where a site monitors its servers with Prometheus, the node exporter is how a full disk, a dying drive or a runaway process is noticed before it takes PHI systems down. An exporter that is installed but stopped, or running but not answering on the port the monitoring scrapes, silently turns that warning off.",
+   "remediation": "systemctl restart prometheus-node-exporter (Debian/Ubuntu and NixOS) or node_exporter (RHEL family and manual installs) and read its journal if it does not stay up. Make the listen address match the port the monitoring scrapes (--web.listen-address in ARGS of /etc/default/prometheus-node-exporter or /etc/sysconfig/node_exporter; on NixOS services.prometheus.exporters.node.port and .listenAddress in configuration.nix).",
+   "improves_on": "The previous generation did not check the exporter. Rather than trusting \"systemctl is-active\", this check fetches /metrics on the configured listen address and requires the exporter's own node_exporter_build_info series, so a hung exporter, a wrong port or another program on port 9100 is caught.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(1)(ii)(D)",
+     "164.308(a)(7)(ii)(B)"
+    ],
+    "soc2": [
+     "CC7.2",
+     "A1.1"
+    ],
+    "nist_csf": [
+     "DE.CM-09",
+     "PR.IR-04"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "port": 9100,
+    "required": false
+   },
+   "probe": {
+    "shell": "if ! have systemctl || [ ! -d /run/systemd/system ]; then echo \"no-systemd\"; exit 0; fi\nsection units\naddrs=\nfor u in prometheus-node-exporter node_exporter node-exporter; do\n  props=$(systemctl show -p LoadState -p ActiveState -p SubState -p ExecStart \"$u.service\" 2>/dev/null)\n  case \"$props\" in *LoadState=loaded*) ;; *) continue ;; esac\n  a=$(printf '%s\\n' \"$props\" | sed -n 's/.*--web\\.listen-address[= ]\\([^ ;]*\\).*/\\1/p' | head -n 1)\n  printf 'unit=%s %s listen=%s\\n' \"$u\" \"$(printf '%s\\n' \"$props\" | grep -E '^(ActiveState|SubState)=' | tr '\\n' ' ')\" \"${a:--}\"\n  addrs=\"$addrs $a\"\ndone\n# Debian and RHEL packages pass the listen address in an environment file.\nfor f in /etc/default/prometheus-node-exporter /etc/sysconfig/node_exporter /etc/sysconfig/prometheus-node-exporter; do\n  [ -r \"$f\" ] && addrs=\"$addrs $(sed -n 's/.*--web\\.listen-address[= ]\\([^ \"'\"'\"']*\\).*/\\1/p' \"$f\" | head -n 1)\"\ndone\n# One line per distinct port: what answers on it (a wildcard address is asked on loopback).\nsection http\nfor a in $addrs :9100; do\n  port=${a##*:}; host=${a%:*}\n  case \"$host\" in \"\"|0.0.0.0|\"[::]\"|::) host=127.0.0.1 ;; esac\n  case \" $seen \" in *\" $port \"*) continue ;; esac\n  seen=\"$seen $port\"\n  url=\"http://$host:$port/metrics\"\n  if have curl; then\n    r=$(curl -sS -m 4 -o - -w '\\nca_http_code=%{http_code}\\n' \"$url\" 2>&1)\n    code=$(printf '%s\\n' \"$r\" | sed -n 's/^ca_http_code=//p')\n    if [ \"$code\" = 400 ]; then\n      r=$(curl -sSk -m 4 -o - -w '\\nca_http_code=%{http_code}\\n' \"https://$host:$port/metrics\" 2>&1)\n      code=$(printf '%s\\n' \"$r\" | sed -n 's/^ca_http_code=//p')\n    fi\n  elif have wget; then\n    r=$(wget -q -T 4 -O - \"$url\" 2>&1); code=-\n  else\n    echo \"port=$port addr=$host code=- build=- error=no-http-client\"; continue\n  fi\n  build=$(printf '%s\\n' \"$r\" | sed -n 's/^node_exporter_build_info{.*version=\"\\([^\"]*\\)\".*/\\1/p' | head -n 1)\n  err=$(printf '%s\\n' \"$r\" | sed -n 's/^curl: ([0-9]*) //p' | head -n 1)\n  echo \"port=$port addr=$host code=${code:--} build=${build:--} error=${err:--}\"\ndone\nexit 0\n",
+    "parse": {
+     "units": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "http": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "unit_line": {
+     "reduce": [
+      {
+       "var": "units"
+      },
+      {
+       "if": [
+        {
+         "var": "accumulator"
+        },
+        {
+         "var": "accumulator"
+        },
+        {
+         "var": "current"
+        }
+       ]
+      },
+      null
+     ]
+    },
+    "unit": {
+     "capture": [
+      {
+       "var": "unit_line"
+      },
+      "^unit=(\\S+)"
+     ]
+    },
+    "active": {
+     "capture": [
+      {
+       "var": "unit_line"
+      },
+      "ActiveState=(\\S+)"
+     ]
+    },
+    "sub": {
+     "capture": [
+      {
+       "var": "unit_line"
+      },
+      "SubState=(\\S+)"
+     ]
+    },
+    "port_line": {
+     "reduce": [
+      {
+       "grep": [
+        {
+         "var": "http"
+        },
+        {
+         "cat": [
+          "^port=",
+          {
+           "var": "params.port"
+          },
+          " "
+         ]
+        }
+       ]
+      },
+      {
+       "var": "current"
+      },
+      null
+     ]
+    },
+    "build": {
+     "capture": [
+      {
+       "var": "port_line"
+      },
+      " build=(\\S+)"
+     ]
+    },
+    "code": {
+     "capture": [
+      {
+       "var": "port_line"
+      },
+      " code=(\\S+)"
+     ]
+    },
+    "error": {
+     "capture": [
+      {
+       "var": "port_line"
+      },
+      " error=(.*)$"
+     ]
+    },
+    "answering": {
+     "and": [
+      {
+       "var": "build"
+      },
+      {
+       "!=": [
+        {
+         "var": "build"
+        },
+        "-"
+       ]
+      }
+     ]
+    },
+    "needs_auth": {
+     "==": [
+      {
+       "var": "code"
+      },
+      "401"
+     ]
+    },
+    "listening_on": {
+     "join": [
+      {
+       "map": [
+        {
+         "grep": [
+          {
+           "var": "http"
+          },
+          " build=(?!-( |$))"
+         ]
+        },
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^port=(\\d+)"
+         ]
+        }
+       ]
+      },
+      ", "
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-systemd"
+      ]
+     },
+     "status": "error",
+     "actual": "systemd is not running on this host",
+     "reason": "the check reads the exporter's service from systemd"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "unit_line"
+         }
+        ]
+       },
+       {
+        "var": "params.required"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the node exporter is not installed"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "unit_line"
+       }
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "the node exporter is not installed",
+     "reason": "the site does not require it on this host (required is false)"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "active"
+       },
+       "active"
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} is {{active}} ({{sub}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "error"
+       },
+       "no-http-client"
+      ]
+     },
+     "status": "error",
+     "actual": "{{unit}} is active; neither curl nor wget is installed to fetch /metrics",
+     "reason": "the probe cannot make an HTTP request on this host"
+    },
+    {
+     "if": {
+      "var": "needs_auth"
+     },
+     "status": "pass",
+     "actual": "{{unit}} active; port {{params.port}} answers with 401 (basic auth configured)"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "answering"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{unit}} is active but port {{params.port}} does not serve node exporter metrics (HTTP {{code}}, {{error}}; exporter found on: {{listening_on}})"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "the node exporter service is active and serves /metrics (node_exporter_build_info) on the configured port",
+   "actual": "{{unit}} active, node_exporter {{build}} answers on port {{params.port}}",
+   "healer": "linux.node-exporter.restart"
+  },
+  {
    "id": "linux.sshd.root-login-disabled",
    "check_type": "linux_ssh_config",
    "title": "SSH refuses password logins as root",
@@ -104,9 +4283,2588 @@ export const CATALOG_DOCUMENTS = {
    "expected": "PermitRootLogin no or prohibit-password",
    "actual": "PermitRootLogin {{root_login}}",
    "healer": "linux.sshd.disable-root-login"
+  },
+  {
+   "id": "linux.tls.certificate-expiry",
+   "check_type": "linux_cert_expiry",
+   "title": "TLS certificates in use are not about to expire",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "When the certificate of a patient portal, an EHR web front end or a mail server expires, clients either stop connecting or staff learn to click through certificate warnings, which trains them to accept an attacker's certificate too. Renewal needs lead time: a commercial CA can take days.",
+   "remediation": "Renew each listed certificate before it expires. Certificates from Let's Encrypt renew with \"certbot renew\" (check certbot.timer and the renewal logs in /var/log/letsencrypt when they did not renew on their own); on NixOS, security.acme renews them (systemctl start acme-DOMAIN.service, journalctl -u acme-DOMAIN). Certificates from a commercial or internal CA need a new CSR sent to that CA. Install the new certificate and reload the server that uses it.",
+   "improves_on": "The previous generation tested three fixed paths of its own appliance's certificates, so it said nothing about a practice's web or mail servers, while its runbook looked at CA bundles in /etc/ssl/certs instead, so scan and heal disagreed. This check reads the certificates the enabled nginx and Apache/httpd configuration names (including the configuration file a running nginx was started with, as on NixOS), Let's Encrypt and NixOS ACME certificates and RHEL's mod_ssl certificate; it names each expiring certificate with its subject and date, makes the warning period a parameter, raises expired ones to high, and is not applicable on hosts that serve no certificate.",
+   "compliance": {
+    "hipaa": [
+     "164.312(e)(1)",
+     "164.312(e)(2)(ii)"
+    ],
+    "soc2": [
+     "CC6.7"
+    ],
+    "pci_dss": [
+     "4.2.1"
+    ],
+    "nist_csf": [
+     "PR.DS-02"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "warn_days": 30
+   },
+   "probe": {
+    "shell": "# The config file a running server was started with (NixOS passes a Nix store path).\nconf_of() { ps -C \"$1\" -o args= 2>/dev/null | sed -n 's/.* -c *\\([^ ]*\\).*/\\1/p' | head -n 1; }\nnginx_conf=$(conf_of nginx)\n# Certificates in the usual places, and those the enabled web server configuration names.\n# Paths built from variables ($ssl_server_name, ${APACHE_...}) are skipped.\npaths=$(\n  {\n    ls /etc/letsencrypt/live/*/cert.pem /var/lib/acme/*/cert.pem /etc/pki/tls/certs/localhost.crt 2>/dev/null\n    cat /etc/nginx/nginx.conf /etc/nginx/conf.d/*.conf /etc/nginx/sites-enabled/* /etc/nginx/snippets/*.conf \\\n      ${nginx_conf:+\"$nginx_conf\"} 2>/dev/null |\n      sed -n 's/^[[:space:]]*ssl_certificate[[:space:]]\\{1,\\}\\([^;]*\\);.*/\\1/p'\n    cat /etc/apache2/sites-enabled/* /etc/apache2/conf-enabled/* /etc/apache2/mods-enabled/*.conf \\\n      /etc/httpd/conf/httpd.conf /etc/httpd/conf.d/*.conf 2>/dev/null |\n      sed -n 's/^[[:space:]]*[Ss][Ss][Ll][Cc]ertificate[Ff]ile[[:space:]]\\{1,\\}\\([^[:space:]]*\\).*/\\1/p'\n  } | tr -d \"\\\"'\" | grep '^/' | grep -v '\\$' | sort -u | head -n 50\n)\n# NixOS has no openssl command by default; a copy in the Nix store will do.\nossl=$(command -v openssl 2>/dev/null)\nif [ -z \"$ossl\" ]; then\n  for o in /nix/store/*-openssl-*-bin/bin/openssl; do [ -x \"$o\" ] && { ossl=$o; break; }; done\nfi\nfound=0; bad=\"\"; rows=\"\"\nfor f in $paths; do\n  [ -f \"$f\" ] || continue\n  found=$((found + 1))\n  [ -n \"$ossl\" ] || continue\n  info=$(\"$ossl\" x509 -noout -enddate -subject -nameopt RFC2253 -in \"$f\" 2>/dev/null) || { bad=\"$bad $f\"; continue; }\n  end=$(printf '%s\\n' \"$info\" | sed -n 's/^notAfter=//p')\n  subject=$(printf '%s\\n' \"$info\" | sed -n 's/^subject= *//p')\n  epoch=$(date -u -d \"$end\" +%s 2>/dev/null) || { bad=\"$bad $f\"; continue; }\n  rows=\"$rows$epoch $(date -u -d \"@$epoch\" +%Y-%m-%d) $f ${subject:--}\n\"\ndone\n# Soonest first; a certificate named twice (cert.pem and fullchain.pem) is listed once.\nsection certificates\nprintf '%s' \"$rows\" | sort -n | awk '!seen[$1 \" \" $4]++'\nsection unreadable\nfor f in $bad; do echo \"$f\"; done\nsection summary\necho \"found=$found\"\n[ -n \"$ossl\" ] && echo \"openssl=yes\" || echo \"openssl=no\"\n",
+    "parse": {
+     "certificates": {
+      "kind": "table",
+      "columns": [
+       "end_epoch",
+       "end_date",
+       "path",
+       "subject"
+      ],
+      "delimiter": "whitespace"
+     },
+     "unreadable": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "summary": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "warn_until": {
+     "+": [
+      {
+       "var": "now"
+      },
+      {
+       "*": [
+        {
+         "var": "params.warn_days"
+        },
+        86400
+       ]
+      }
+     ]
+    },
+    "expiring": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "certificates"
+        },
+        {
+         "if": [
+          {
+           "<": [
+            {
+             "number": [
+              {
+               "var": "current.end_epoch"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.path"
+               },
+               " (",
+               {
+                "var": "current.subject"
+               },
+               ") until ",
+               {
+                "var": "current.end_date"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "warn_until"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "expired": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "certificates"
+        },
+        {
+         "if": [
+          {
+           "<": [
+            {
+             "number": [
+              {
+               "var": "current.end_epoch"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.path"
+               },
+               " (",
+               {
+                "var": "current.subject"
+               },
+               ") on ",
+               {
+                "var": "current.end_date"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "now"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "or": [
+       {
+        "!=": [
+         {
+          "var": "exit_code"
+         },
+         0
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "summary.found"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe did not finish",
+     "reason": "the probe did not report how many certificates it found (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "summary.found"
+       },
+       "0"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "no certificate configured in nginx, Apache/httpd, Let's Encrypt or ACME"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "summary.openssl"
+       },
+       "no"
+      ]
+     },
+     "status": "error",
+     "actual": "{{summary.found}} certificate file(s), openssl not installed",
+     "reason": "cannot read certificate dates without openssl"
+    },
+    {
+     "if": {
+      "var": "expired.0"
+     },
+     "status": "fail",
+     "actual": "expired: {{expired}}",
+     "severity": "high"
+    },
+    {
+     "if": {
+      "var": "expiring.0"
+     },
+     "status": "fail",
+     "actual": "expiring within {{params.warn_days}} days: {{expiring}}"
+    },
+    {
+     "if": {
+      "var": "unreadable.0"
+     },
+     "status": "error",
+     "actual": "not a readable certificate: {{unreadable}}",
+     "reason": "openssl could not read a configured certificate file"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "no certificate in use expires within warn_days",
+   "actual": "{{summary.found}} certificate(s); the first to expire: {{certificates.0.path}} on {{certificates.0.end_date}}",
+   "healer": "linux.tls.renew-certbot-certificates"
+  },
+  {
+   "id": "linux.updates.automatic",
+   "check_type": "linux_unattended_upgrades",
+   "title": "Security updates install automatically",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Most intrusions use flaws for which a fix was already published. A practice server that waits for someone to remember \"apt upgrade\" stays exposed for weeks; automatic installation of security updates closes that window within a day.",
+   "remediation": "Debian/Ubuntu: apt-get install unattended-upgrades, then dpkg-reconfigure -plow unattended-upgrades (it writes /etc/apt/apt.conf.d/20auto-upgrades with APT::Periodic::Update-Package-Lists \"1\" and APT::Periodic::Unattended-Upgrade \"1\") and keep apt-daily.timer and apt-daily-upgrade.timer enabled. RHEL family: dnf install dnf-automatic and systemctl enable --now dnf-automatic-install.timer (or dnf-automatic.timer with apply_updates = yes in /etc/dnf/automatic.conf). NixOS: set system.autoUpgrade.enable = true (with system.autoUpgrade.flake or channel) in configuration.nix. When the last run failed, read its journal (journalctl -u apt-daily-upgrade.service, dnf-automatic-install.service or nixos-upgrade.service) and fix the cause.",
+   "improves_on": "The previous generation passed as soon as any of three timers was active: an active apt-daily-upgrade.timer with APT::Periodic::Unattended-Upgrade \"0\" (or without the unattended-upgrades package) installs nothing, and dnf-automatic.timer with the default apply_updates = no only downloads. This check reads the effective apt configuration (apt-config dump) and dnf-automatic's apply_updates, and also fails when the last automatic run failed, which an active timer alone does not show.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(5)(ii)(B)",
+     "164.308(a)(1)(ii)(B)"
+    ],
+    "soc2": [
+     "CC7.1",
+     "CC8.1"
+    ],
+    "pci_dss": [
+     "6.3.3"
+    ],
+    "nist_csf": [
+     "PR.PS-02",
+     "ID.RA-01"
+    ],
+    "cis": [
+     "1.9"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "if [ -e /etc/NIXOS ] || grep -qs '^ID=\"\\{0,1\\}nixos' /etc/os-release; then family=nixos\nelif have apt-get && have dpkg-query; then family=debian\nelif have dnf || have yum; then family=rhel\nelse family=unknown\nfi\n# Without systemd as init (a container), no timer can fire.\nif [ -d /run/systemd/system ]; then\n  active() { s=$(systemctl is-active \"$1\" 2>/dev/null | head -n 1); echo \"${s:-unknown}\"; }\n  result() { systemctl show -p Result \"$1\" 2>/dev/null | sed -n 's/^Result=//p'; }\nelse\n  active() { echo \"no-systemd\"; }\n  result() { :; }\nfi\n# The last assignment wins, as in dnf's and yum's ini parsers.\nconf_value() { [ -r \"$2\" ] && sed -n \"s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\\([^[:space:]#]*\\).*/\\1/p\" \"$2\" | tail -n 1; }\nsection state\necho \"family=$family\"\ncase $family in\n  nixos)\n    echo \"upgrade_timer=$(active nixos-upgrade.timer)\"\n    echo \"last_result=$(result nixos-upgrade.service)\"\n    ;;\n  debian)\n    st=$(dpkg-query -W -f='${Status}' unattended-upgrades 2>/dev/null)\n    echo \"package=${st:-not-installed}\"\n    echo \"upgrade_timer=$(active apt-daily-upgrade.timer)\"\n    echo \"update_timer=$(active apt-daily.timer)\"\n    echo \"last_result=$(result apt-daily-upgrade.service)\"\n    apt-config dump 2>/dev/null | sed -n \\\n      -e 's/^APT::Periodic::Enable \"\\(.*\\)\";$/periodic_enable=\\1/p' \\\n      -e 's/^APT::Periodic::Unattended-Upgrade \"\\(.*\\)\";$/periodic_unattended_upgrade=\\1/p' \\\n      -e 's/^APT::Periodic::Update-Package-Lists \"\\(.*\\)\";$/periodic_update_package_lists=\\1/p'\n    ;;\n  rhel)\n    pkgs=$(rpm -q dnf-automatic dnf5-plugin-automatic yum-cron 2>/dev/null | grep -v 'not installed' | tr '\\n' ' ')\n    echo \"package=${pkgs:-not-installed}\"\n    echo \"install_timer=$(active dnf-automatic-install.timer)\"\n    echo \"install_last_result=$(result dnf-automatic-install.service)\"\n    echo \"timer=$(active dnf-automatic.timer)\"\n    echo \"timer_last_result=$(result dnf-automatic.service)\"\n    echo \"apply_updates=$(conf_value apply_updates /etc/dnf/automatic.conf)\"\n    echo \"dnf5_timer=$(active dnf5-automatic.timer)\"\n    echo \"dnf5_last_result=$(result dnf5-automatic.service)\"\n    echo \"dnf5_apply_updates=$(conf_value apply_updates /etc/dnf/dnf5-plugins/automatic.conf)\"\n    echo \"yum_cron=$(active yum-cron.service)\"\n    echo \"yum_cron_apply_updates=$(conf_value apply_updates /etc/yum/yum-cron.conf)\"\n    ;;\nesac\n",
+    "parse": {
+     "state": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "apt_unattended": {
+     "if": [
+      {
+       "var": "state.periodic_unattended_upgrade"
+      },
+      {
+       "var": "state.periodic_unattended_upgrade"
+      },
+      "unset"
+     ]
+    },
+    "apt_lists": {
+     "if": [
+      {
+       "var": "state.periodic_update_package_lists"
+      },
+      {
+       "var": "state.periodic_update_package_lists"
+      },
+      "unset"
+     ]
+    },
+    "apt_enable": {
+     "if": [
+      {
+       "var": "state.periodic_enable"
+      },
+      {
+       "var": "state.periodic_enable"
+      },
+      "unset"
+     ]
+    },
+    "apt_periodic_ok": {
+     "and": [
+      {
+       "match": [
+        {
+         "var": "apt_unattended"
+        },
+        "^(always|[1-9][0-9]*[smhd]?)$"
+       ]
+      },
+      {
+       "match": [
+        {
+         "var": "apt_lists"
+        },
+        "^(always|[1-9][0-9]*[smhd]?)$"
+       ]
+      },
+      {
+       "!=": [
+        {
+         "var": "apt_enable"
+        },
+        "0"
+       ]
+      }
+     ]
+    },
+    "rhel_mode": {
+     "if": [
+      {
+       "==": [
+        {
+         "var": "state.install_timer"
+        },
+        "active"
+       ]
+      },
+      "dnf-automatic-install.timer",
+      {
+       "and": [
+        {
+         "==": [
+          {
+           "var": "state.timer"
+          },
+          "active"
+         ]
+        },
+        {
+         "match": [
+          {
+           "var": "state.apply_updates"
+          },
+          "^(yes|true|1|on)$",
+          "i"
+         ]
+        }
+       ]
+      },
+      "dnf-automatic.timer",
+      {
+       "and": [
+        {
+         "==": [
+          {
+           "var": "state.dnf5_timer"
+          },
+          "active"
+         ]
+        },
+        {
+         "match": [
+          {
+           "var": "state.dnf5_apply_updates"
+          },
+          "^(yes|true|1|on)$",
+          "i"
+         ]
+        }
+       ]
+      },
+      "dnf5-automatic.timer",
+      {
+       "and": [
+        {
+         "==": [
+          {
+           "var": "state.yum_cron"
+          },
+          "active"
+         ]
+        },
+        {
+         "match": [
+          {
+           "var": "state.yum_cron_apply_updates"
+          },
+          "^(yes|true|1|on)$",
+          "i"
+         ]
+        }
+       ]
+      },
+      "yum-cron",
+      ""
+     ]
+    },
+    "last_result": {
+     "if": [
+      {
+       "==": [
+        {
+         "var": "state.family"
+        },
+        "rhel"
+       ]
+      },
+      {
+       "if": [
+        {
+         "==": [
+          {
+           "var": "rhel_mode"
+          },
+          "dnf-automatic-install.timer"
+         ]
+        },
+        {
+         "var": "state.install_last_result"
+        },
+        {
+         "==": [
+          {
+           "var": "rhel_mode"
+          },
+          "dnf-automatic.timer"
+         ]
+        },
+        {
+         "var": "state.timer_last_result"
+        },
+        {
+         "==": [
+          {
+           "var": "rhel_mode"
+          },
+          "dnf5-automatic.timer"
+         ]
+        },
+        {
+         "var": "state.dnf5_last_result"
+        },
+        ""
+       ]
+      },
+      {
+       "var": "state.last_result"
+      }
+     ]
+    },
+    "last_failed": {
+     "match": [
+      {
+       "var": "last_result"
+      },
+      "^(?!success$)."
+     ]
+    },
+    "mechanism": {
+     "if": [
+      {
+       "==": [
+        {
+         "var": "state.family"
+        },
+        "nixos"
+       ]
+      },
+      "nixos-upgrade.timer",
+      {
+       "==": [
+        {
+         "var": "state.family"
+        },
+        "debian"
+       ]
+      },
+      "unattended-upgrades via apt-daily-upgrade.timer",
+      {
+       "var": "rhel_mode"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "!": [
+       {
+        "var": "state.family"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "the probe printed no state",
+     "reason": "the probe did not finish (exit {{exit_code}})"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "state.family"
+       },
+       "unknown"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "no apt, dnf or yum and not NixOS",
+     "reason": "this host's package manager is not one the check knows"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "nixos"
+        ]
+       },
+       {
+        "!=": [
+         {
+          "var": "state.upgrade_timer"
+         },
+         "active"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "nixos-upgrade.timer: {{state.upgrade_timer}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "debian"
+        ]
+       },
+       {
+        "!=": [
+         {
+          "var": "state.package"
+         },
+         "install ok installed"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "unattended-upgrades package: {{state.package}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "debian"
+        ]
+       },
+       {
+        "!=": [
+         {
+          "var": "state.upgrade_timer"
+         },
+         "active"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "apt-daily-upgrade.timer: {{state.upgrade_timer}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "debian"
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "apt_periodic_ok"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "APT::Periodic::Unattended-Upgrade {{apt_unattended}}, Update-Package-Lists {{apt_lists}}, Enable {{apt_enable}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "rhel"
+        ]
+       },
+       {
+        "==": [
+         {
+          "var": "state.package"
+         },
+         "not-installed"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "dnf-automatic is not installed"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "state.family"
+         },
+         "rhel"
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "rhel_mode"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no timer applies updates: dnf-automatic-install.timer {{state.install_timer}}, dnf-automatic.timer {{state.timer}} with apply_updates {{state.apply_updates}}"
+    },
+    {
+     "if": {
+      "var": "last_failed"
+     },
+     "status": "fail",
+     "actual": "automatic updates are on but the last run failed (Result={{last_result}})"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "security updates install automatically, and the last run succeeded",
+   "actual": "automatic updates on: {{mechanism}}",
+   "healer": "linux.updates.enable-automatic"
+  },
+  {
+   "id": "linux.zfs.pool-health",
+   "check_type": "linux_zfs_health",
+   "title": "ZFS pools are healthy and scrubbed regularly",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "ZFS finds silent corruption of stored records only when it reads them, and a scrub is the read that covers every block. A degraded pool runs without redundancy, so the next disk failure loses data; a pool that was never scrubbed may already hold damaged copies nobody has seen, including the backups a practice would restore PHI from.",
+   "remediation": "For a pool that is not ONLINE or that zpool status -x lists, read zpool status -v <pool>, replace the failed disk (zpool replace) and clear transient errors (zpool clear) once the cause is fixed. Scrub each pool at least monthly: zpool scrub <pool> now, and schedule it (zfsutils-linux's monthly cron job on Debian/Ubuntu, the zfs-scrub-monthly@<pool>.timer on RHEL-family and Fedora packages, services.zfs.autoScrub.enable = true on NixOS). When the ZFS module does not load after a kernel update, rebuild it (dkms autoinstall) or boot the previous kernel.",
+   "improves_on": "The previous generation did not look at ZFS at all. This check reads every pool's health and zpool status -x (which also lists ONLINE pools with data errors), dates each pool's last scrub or resilver from zpool status (counting from the pool's creation for a new pool, and a scrub in progress as current), and fails when pools listed in zpool.cache cannot be imported because the module is missing.",
+   "compliance": {
+    "hipaa": [
+     "164.312(c)(1)",
+     "164.308(a)(7)(ii)(A)",
+     "164.310(d)(2)(iv)"
+    ],
+    "soc2": [
+     "A1.2",
+     "PI1.5"
+    ],
+    "nist_csf": [
+     "PR.DS-01",
+     "PR.DS-11"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "max_scrub_age_days": 35
+   },
+   "probe": {
+    "shell": "if ! have zpool; then echo \"no-zpool\"; exit 0; fi\nsection cache\nif [ -s /etc/zfs/zpool.cache ]; then echo yes; else echo no; fi\nsection pools\nzpool list -H -o name,health 2>&1\nsection status_x\nzpool status -x 2>&1 | head -n 40\n# name, last scan (done/running/resilvered/canceled/none), its end as epoch, pool creation epoch.\nsection scrubs\nzpool list -H -o name 2>/dev/null | while read -r p; do\n  line=$(zpool status \"$p\" 2>/dev/null | sed -n 's/^[[:space:]]*scan:[[:space:]]*//p' | head -n 1)\n  when=-; state=none\n  case \"$line\" in\n    \"scrub repaired\"*\" on \"*) state=done; when=$(date -d \"${line##* on }\" +%s 2>/dev/null) ;;\n    \"resilvered\"*\" on \"*) state=resilvered; when=$(date -d \"${line##* on }\" +%s 2>/dev/null) ;;\n    \"scrub in progress\"*) state=running ;;\n    \"scrub canceled\"*) state=canceled ;;\n    \"resilver in progress\"*) state=resilvering ;;\n  esac\n  created=$(zfs get -Hp -o value creation \"$p\" 2>/dev/null)\n  printf '%s %s %s %s\\n' \"$p\" \"$state\" \"${when:--}\" \"${created:--}\"\ndone\nexit 0\n",
+    "parse": {
+     "cache": {
+      "kind": "text"
+     },
+     "pools": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "status_x": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "scrubs": {
+      "kind": "table",
+      "columns": [
+       "name",
+       "scan",
+       "scanned",
+       "created"
+      ],
+      "delimiter": "whitespace"
+     }
+    }
+   },
+   "facts": {
+    "pool_lines": {
+     "grep": [
+      {
+       "var": "pools"
+      },
+      "^\\S+\\t\\S+$"
+     ]
+    },
+    "no_pools": {
+     "grep": [
+      {
+       "var": "pools"
+      },
+      "^no pools available"
+     ]
+    },
+    "pools_error": {
+     "grep_v": [
+      {
+       "var": "pools"
+      },
+      "^(\\S+\\t\\S+$|no pools available)"
+     ]
+    },
+    "not_online": {
+     "map": [
+      {
+       "grep_v": [
+        {
+         "var": "pool_lines"
+        },
+        "\\tONLINE$"
+       ]
+      },
+      {
+       "cat": [
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^(\\S+)\\t"
+         ]
+        },
+        " ",
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "\\t(\\S+)$"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "status_lines": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "status_x"
+        },
+        "^\\s*(pool|state|status|errors):"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^\\s*(\\S.*)$"
+       ]
+      }
+     ]
+    },
+    "all_healthy": {
+     "some": [
+      {
+       "var": "status_x"
+      },
+      {
+       "==": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "all pools are healthy"
+       ]
+      }
+     ]
+    },
+    "scrub_cutoff": {
+     "-": [
+      {
+       "var": "now"
+      },
+      {
+       "*": [
+        {
+         "var": "params.max_scrub_age_days"
+        },
+        86400
+       ]
+      }
+     ]
+    },
+    "stale_pools": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "scrubs"
+        },
+        {
+         "if": [
+          {
+           "and": [
+            {
+             "!": [
+              {
+               "in": [
+                {
+                 "var": "current.scan"
+                },
+                [
+                 "running",
+                 "resilvering"
+                ]
+               ]
+              }
+             ]
+            },
+            {
+             "<": [
+              {
+               "max": [
+                {
+                 "number": [
+                  {
+                   "var": "current.scanned"
+                  }
+                 ]
+                },
+                {
+                 "number": [
+                  {
+                   "var": "current.created"
+                  }
+                 ]
+                }
+               ]
+              },
+              {
+               "var": "accumulator.0"
+              }
+             ]
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.name"
+               },
+               " (last ",
+               {
+                "var": "current.scan"
+               },
+               ")"
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        {
+         "merge": [
+          {
+           "var": "scrub_cutoff"
+          }
+         ]
+        }
+       ]
+      },
+      "."
+     ]
+    },
+    "pool_names": {
+     "join": [
+      {
+       "map": [
+        {
+         "var": "pool_lines"
+        },
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^(\\S+)"
+         ]
+        }
+       ]
+      },
+      ", "
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-zpool"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "ZFS is not installed (no zpool)"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "pools_error"
+       },
+       {
+        "==": [
+         {
+          "var": "cache"
+         },
+         "yes"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "pools in /etc/zfs/zpool.cache are not imported: {{pools_error}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "var": "pools_error"
+     },
+     "status": "not_applicable",
+     "actual": "{{pools_error}}",
+     "reason": "ZFS tools are installed but no pool was ever imported here"
+    },
+    {
+     "if": {
+      "var": "no_pools"
+     },
+     "status": "not_applicable",
+     "actual": "no ZFS pools"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "pool_lines"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "zpool list printed nothing",
+     "reason": "the pool list could not be read"
+    },
+    {
+     "if": {
+      "var": "not_online"
+     },
+     "status": "fail",
+     "actual": "not ONLINE: {{not_online}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "all_healthy"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "zpool status -x: {{status_lines}}"
+    },
+    {
+     "if": {
+      "var": "stale_pools"
+     },
+     "status": "fail",
+     "actual": "not scrubbed in {{params.max_scrub_age_days}} days: {{stale_pools}}",
+     "severity": "medium"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "every pool ONLINE, zpool status -x \"all pools are healthy\", each pool scrubbed within max_scrub_age_days",
+   "actual": "pools ONLINE and scrubbed: {{pool_names}}",
+   "healer": "linux.zfs.scrub"
+  },
+  {
+   "id": "nixos.backup.restic-verified",
+   "check_type": "backup_verification",
+   "title": "Backups ran recently, succeeded, and were restore-tested",
+   "status": "stable",
+   "platforms": [
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "A practice must be able to restore exact copies of electronic PHI after a disk failure or ransomware. A scheduled backup proves nothing by itself: the job can fail every night, its timer can be switched off, and a backup that was never restored may not restore. The evidence here is the result of each restic job on this boot, a status file the backup job writes after each successful run and each restore test, and the checksum of the restore test's output.",
+   "remediation": "Declare the backup in configuration.nix with services.restic.backups.<name> (repository, passwordFile, paths, timerConfig with Persistent = true) and let its backupCleanupCommand (or a wrapper) write /var/lib/backup-status.json as {\"last_backup\": \"<RFC 3339>\", \"last_restore_test\": \"<RFC 3339>\", \"checksum\": \"<sha256 of the restored test file>\", \"checksum_file\": \"<path of that file>\"}. When a run failed, read journalctl -u restic-backups-<name> and fix the cause (repository unreachable, password file, disk full), then start the job again with systemctl start restic-backups-<name>. Run a restore test at least monthly (restic restore latest --target ... --include <test file>, compare sha256) and record it in the status file.",
+   "improves_on": "The previous generation read only backup-status.json (backup older than 24 h, restore test older than 30 days), so a job that failed after writing an old success, or a timer switched off months ago with the file left behind, looked the same as a healthy one until the age ran out; and a host without any backup was not a finding at all. This check also reads each restic job's result and its timer, verifies the recorded checksum against the restored file on disk, and fails a host with no backup configured, since a HIPAA practice must back up.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(7)(ii)(A)",
+     "164.308(a)(7)(ii)(D)",
+     "164.310(d)(2)(iv)"
+    ],
+    "soc2": [
+     "A1.2",
+     "A1.3"
+    ],
+    "pci_dss": [
+     "12.10.1"
+    ],
+    "nist_csf": [
+     "PR.DS-11",
+     "RC.RP-03"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "max_age_hours": 26,
+    "max_restore_test_days": 30,
+    "require_checksum": false
+   },
+   "probe": {
+    "shell": "if ! have systemctl || [ ! -d /run/systemd/system ]; then echo \"no-systemd\"; exit 0; fi\nf=/var/lib/backup-status.json\n# One line per NixOS services.restic.backups.<name> job: the service's last result on this\n# boot and its timer (Persistent=true timers remember their last trigger across reboots).\nsection units\nsystemctl list-unit-files --no-legend --no-pager 'restic-backups-*.service' 2>/dev/null | while read -r u _; do\n  case \"$u\" in restic-backups-*.service) ;; *) continue ;; esac\n  s=$(systemctl show --timestamp=unix -p Result -p ActiveState -p ExecMainStatus -p ExecMainExitTimestamp \"$u\" 2>/dev/null | tr '\\n' ' ')\n  t=$(systemctl show --timestamp=unix -p LoadState -p ActiveState -p LastTriggerUSec \"${u%.service}.timer\" 2>/dev/null | sed 's/^/timer_/' | tr '\\n' ' ')\n  printf 'unit=%s %s%s\\n' \"${u%.service}\" \"$s\" \"$t\"\ndone\nsection status_file\nif [ -f \"$f\" ]; then stat -c 'present mtime=%Y size=%s' \"$f\"; else echo \"missing\"; fi\nif [ -f \"$f\" ]; then\n  section status\n  head -c 65536 \"$f\"\n  # The restore test's output, named by the status file itself (the probe takes no\n  # parameters); only a plain path is followed.\n  cf=$(sed -n 's/.*\"checksum_file\"[[:space:]]*:[[:space:]]*\"\\([A-Za-z0-9._/@+-]*\\)\".*/\\1/p' \"$f\" | head -n 1)\n  if [ -n \"$cf\" ]; then\n    section checksum\n    if [ -f \"$cf\" ]; then sha256sum \"$cf\" | cut -d ' ' -f 1; else echo \"missing\"; fi\n  fi\nfi\nexit 0\n",
+    "parse": {
+     "units": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "status_file": {
+      "kind": "text"
+     },
+     "status": {
+      "kind": "json"
+     },
+     "checksum": {
+      "kind": "text"
+     }
+    }
+   },
+   "facts": {
+    "unit_names": {
+     "map": [
+      {
+       "var": "units"
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^unit=(\\S+)"
+       ]
+      }
+     ]
+    },
+    "failed_units": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "units"
+        },
+        "( Result=(?!success( |$))\\S+| ActiveState=failed( |$))"
+       ]
+      },
+      {
+       "cat": [
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          "^unit=(\\S+)"
+         ]
+        },
+        " (",
+        {
+         "capture": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          },
+          " Result=(\\S+)"
+         ]
+        },
+        ")"
+       ]
+      }
+     ]
+    },
+    "stopped_timers": {
+     "map": [
+      {
+       "grep_v": [
+        {
+         "grep": [
+          {
+           "var": "units"
+          },
+          " timer_LoadState=loaded( |$)"
+         ]
+        },
+        " timer_ActiveState=active( |$)"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^unit=(\\S+)"
+       ]
+      }
+     ]
+    },
+    "has_status": {
+     "match": [
+      {
+       "var": "status_file"
+      },
+      "^present"
+     ]
+    },
+    "last_backup": {
+     "epoch": [
+      {
+       "var": "status.last_backup"
+      }
+     ]
+    },
+    "last_restore_test": {
+     "epoch": [
+      {
+       "var": "status.last_restore_test"
+      }
+     ]
+    },
+    "backup_age_hours": {
+     "/": [
+      {
+       "-": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "var": "last_backup"
+          }
+         ]
+        },
+        {
+         "%": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "last_backup"
+            }
+           ]
+          },
+          3600
+         ]
+        }
+       ]
+      },
+      3600
+     ]
+    },
+    "restore_age_days": {
+     "/": [
+      {
+       "-": [
+        {
+         "-": [
+          {
+           "var": "now"
+          },
+          {
+           "var": "last_restore_test"
+          }
+         ]
+        },
+        {
+         "%": [
+          {
+           "-": [
+            {
+             "var": "now"
+            },
+            {
+             "var": "last_restore_test"
+            }
+           ]
+          },
+          86400
+         ]
+        }
+       ]
+      },
+      86400
+     ]
+    },
+    "recorded_checksum": {
+     "lower": [
+      {
+       "var": "status.checksum"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-systemd"
+      ]
+     },
+     "status": "error",
+     "actual": "systemd is not running on this host",
+     "reason": "the check reads the backup jobs from systemd"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!": [
+         {
+          "var": "unit_names"
+         }
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "has_status"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no backup is configured (no restic-backups-* unit, no /var/lib/backup-status.json)"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "has_status"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "restic jobs {{unit_names}} exist, but no job writes /var/lib/backup-status.json",
+     "reason": "without the status file neither the last success nor a restore test can be shown"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "last_backup"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "/var/lib/backup-status.json has no readable last_backup",
+     "reason": "the status file does not record when the last backup succeeded"
+    },
+    {
+     "if": {
+      "var": "failed_units"
+     },
+     "status": "fail",
+     "actual": "last run failed: {{failed_units}}"
+    },
+    {
+     "if": {
+      "var": "stopped_timers"
+     },
+     "status": "fail",
+     "actual": "backup timers stopped: {{stopped_timers}}",
+     "reason": "these jobs no longer run on schedule"
+    },
+    {
+     "if": {
+      ">": [
+       {
+        "-": [
+         {
+          "var": "now"
+         },
+         {
+          "var": "last_backup"
+         }
+        ]
+       },
+       {
+        "*": [
+         {
+          "var": "params.max_age_hours"
+         },
+         3600
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "last successful backup {{backup_age_hours}} h ago ({{status.last_backup}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!=": [
+         {
+          "var": "params.max_restore_test_days"
+         },
+         null
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "last_restore_test"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no restore test is recorded"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!=": [
+         {
+          "var": "params.max_restore_test_days"
+         },
+         null
+        ]
+       },
+       {
+        ">": [
+         {
+          "-": [
+           {
+            "var": "now"
+           },
+           {
+            "var": "last_restore_test"
+           }
+          ]
+         },
+         {
+          "*": [
+           {
+            "var": "params.max_restore_test_days"
+           },
+           86400
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "last restore test {{restore_age_days}} days ago ({{status.last_restore_test}})"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "status.checksum_file"
+       },
+       {
+        "==": [
+         {
+          "var": "checksum"
+         },
+         "missing"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the restore test's file {{status.checksum_file}} is missing"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "status.checksum"
+       },
+       {
+        "var": "checksum"
+       },
+       {
+        "!=": [
+         {
+          "var": "checksum"
+         },
+         {
+          "var": "recorded_checksum"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{status.checksum_file}} has sha256 {{checksum}}, the status file records {{recorded_checksum}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "params.require_checksum"
+       },
+       {
+        "or": [
+         {
+          "!": [
+           {
+            "var": "status.checksum"
+           }
+          ]
+         },
+         {
+          "!": [
+           {
+            "var": "checksum"
+           }
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "the status file records no verifiable checksum of a restore test"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "a restic job or other backup writes its status; last backup under max_age_hours, restore test under max_restore_test_days, checksum matches",
+   "actual": "last backup {{backup_age_hours}} h ago, restore test {{restore_age_days}} days ago (jobs: {{unit_names}})",
+   "healer": "nixos.backup.run-restic"
+  },
+  {
+   "id": "nixos.disk.luks",
+   "check_type": "encryption",
+   "title": "NixOS data file systems and swap are encrypted at rest",
+   "status": "stable",
+   "platforms": [
+    "nixos"
+   ],
+   "severity": "critical",
+   "rationale": "A stolen or discarded disk must not give up electronic PHI. On NixOS the root file system, the state directories beside it and swap are where data lands; each must sit on an opened LUKS volume (or an encrypted ZFS dataset), and the volumes the site declared must actually be open.",
+   "remediation": "Encryption cannot be added to a mounted file system. Plan a reinstall or a migration in a maintenance window: create LUKS volumes (cryptsetup luksFormat --type luks2), declare them in configuration.nix with boot.initrd.luks.devices.<name>.device (and a key file, TPM2 or passphrase unlock), restore the data, and use swapDevices with randomEncryption.enable = true or zram swap. Check the result with cryptsetup status <name> and lsblk -o NAME,TYPE,FSTYPE.",
+   "improves_on": "The previous generation ran \"cryptsetup status\" on the volume names in its baseline only, so a host whose root was never encrypted passed as long as some listed volume was open, and swap was not considered. This check follows each data mount (/, /home, /var, /srv, /persist) and every swap device down to its block devices, accepts LUKS (any layering, such as LVM on LUKS) and native ZFS encryption, skips memory-backed tmpfs and zram, and still checks that every volume the site lists is an open LUKS volume. The Nix store is left out: it holds only public build outputs.",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(2)(iv)",
+     "164.310(d)(1)"
+    ],
+    "soc2": [
+     "CC6.1",
+     "CC6.7"
+    ],
+    "pci_dss": [
+     "3.5.1"
+    ],
+    "nist_csf": [
+     "PR.DS-01"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "volumes": []
+   },
+   "probe": {
+    "shell": "if ! have lsblk || ! have findmnt; then echo \"no-util-linux\"; exit 0; fi\n# yes: some layer under the device is a crypt target; no: none is.\non_crypt() { if lsblk -snro TYPE \"$1\" 2>/dev/null | grep -qx crypt; then echo yes; else echo no; fi; }\nsection mounts\nfor m in / /home /var /srv /persist; do\n  line=$(findmnt -n -o SOURCE,FSTYPE --mountpoint \"$m\" 2>/dev/null | head -n 1)\n  [ -n \"$line\" ] || continue\n  src=${line%% *}; fs=${line##* }\n  case \"$fs\" in\n    tmpfs|ramfs) enc=memory ;;\n    overlay) enc=overlay ;;\n    zfs)\n      v=$(zfs get -H -o value encryption \"$src\" 2>/dev/null)\n      case \"$v\" in \"\"|off|-) enc=no ;; *) enc=yes ;; esac ;;\n    *) enc=$(on_crypt \"${src%%\\[*}\") ;;\n  esac\n  printf '%s %s %s %s\\n' \"$m\" \"$src\" \"$fs\" \"$enc\"\ndone\nswapon --noheadings --raw --show=NAME,TYPE 2>/dev/null | while read -r name type; do\n  case \"$name\" in\n    /dev/zram*) enc=memory ;;\n    /dev/*) enc=$(on_crypt \"$name\") ;;\n    # A swap file is as encrypted as the file system under it.\n    *) dev=$(findmnt -n -o SOURCE --target \"$name\" 2>/dev/null | head -n 1); enc=$(on_crypt \"${dev%%\\[*}\") ;;\n  esac\n  printf 'swap %s %s %s\\n' \"$name\" \"$type\" \"$enc\"\ndone\n# Every open dm-crypt mapping and its type (LUKS1, LUKS2, PLAIN, ...).\nsection crypt\nlsblk -rno NAME,TYPE 2>/dev/null | while read -r name type; do\n  [ \"$type\" = crypt ] || continue\n  t=\n  if have cryptsetup; then t=$(cryptsetup status \"$name\" 2>/dev/null | sed -n 's/^[[:space:]]*type:[[:space:]]*//p'); fi\n  if [ -z \"$t\" ]; then\n    case \"$(lsblk -snro FSTYPE \"/dev/mapper/$name\" 2>/dev/null | tr '\\n' ' ')\" in *crypto_LUKS*) t=LUKS ;; *) t=unknown ;; esac\n  fi\n  printf '%s %s\\n' \"$name\" \"$t\"\ndone\nexit 0\n",
+    "parse": {
+     "mounts": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "crypt": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "root": {
+     "reduce": [
+      {
+       "grep": [
+        {
+         "var": "mounts"
+        },
+        "^/ "
+       ]
+      },
+      {
+       "var": "current"
+      },
+      null
+     ]
+    },
+    "unencrypted": {
+     "grep": [
+      {
+       "var": "mounts"
+      },
+      " no$"
+     ]
+    },
+    "luks_names": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "crypt"
+        },
+        " LUKS\\d?$"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^(\\S+) "
+       ]
+      }
+     ]
+    },
+    "missing_volumes": {
+     "difference": [
+      {
+       "var": "params.volumes"
+      },
+      {
+       "var": "luks_names"
+      }
+     ]
+    },
+    "encrypted": {
+     "map": [
+      {
+       "grep": [
+        {
+         "var": "mounts"
+        },
+        " yes$"
+       ]
+      },
+      {
+       "capture": [
+        {
+         "cat": [
+          {
+           "var": ""
+          }
+         ]
+        },
+        "^(\\S+ \\S+)"
+       ]
+      }
+     ]
+    },
+    "crypt_list": {
+     "join": [
+      {
+       "var": "crypt"
+      },
+      ", "
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-util-linux"
+      ]
+     },
+     "status": "error",
+     "actual": "lsblk or findmnt is missing",
+     "reason": "the check follows mounts to their block devices with util-linux"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "root"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "findmnt did not report the root file system",
+     "reason": "the mount table could not be read"
+    },
+    {
+     "if": {
+      "match": [
+       {
+        "var": "root"
+       },
+       " overlay overlay$"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "root is an overlay ({{root}})",
+     "reason": "a container's disks are encrypted, or not, by its host"
+    },
+    {
+     "if": {
+      "var": "missing_volumes"
+     },
+     "status": "fail",
+     "actual": "required LUKS volumes not open: {{missing_volumes}} (open: {{crypt_list}})"
+    },
+    {
+     "if": {
+      "var": "unencrypted"
+     },
+     "status": "fail",
+     "actual": "not encrypted: {{unencrypted}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "/, /home, /var, /srv, /persist and swap on LUKS or encrypted ZFS (or in memory); required volumes open as LUKS",
+   "actual": "encrypted: {{encrypted}}; LUKS volumes: {{crypt_list}}"
+  },
+  {
+   "id": "nixos.firewall.baseline",
+   "check_type": "firewall_baseline",
+   "title": "The nftables ruleset matches the signed baseline",
+   "status": "stable",
+   "platforms": [
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "On NixOS the firewall is declared in configuration.nix and loaded as one nftables ruleset, so the ruleset that is live can be compared with the one that was reviewed. A rule added by hand (nft add rule ... accept), a service that opened its own table, or a firewall that was flushed all change the ruleset and open a path to systems holding PHI without any change to the declared configuration. The expected hash reaches the appliance from Central Command in the signed site policy, so a local attacker cannot bless their own ruleset.",
+   "remediation": "Find the difference with nft -s -t list ruleset against the reviewed configuration, then reload the declared ruleset with systemctl restart nftables (systemctl restart firewall on a host that uses NixOS's iptables firewall). When the change is intended, declare it in configuration.nix (networking.firewall, networking.nftables.tables), rebuild, and have the new baseline hash (nft -s -t list ruleset | sha256sum, taken on the reviewed host) signed into the site policy.",
+   "improves_on": "The previous generation hashed \"nft list ruleset\" as printed, so counters changed the hash on every packet, and a DNS-refreshed egress set changed it whenever a CDN rotated its addresses: the baseline could never hold. This check hashes the stateless, terse listing (nft -s -t: no counters, quotas or set elements), which changes only when tables, chains, rules or set declarations change, reports \"no baseline configured\" instead of a false pass, and shows the live hash so that a baseline can be taken from a reviewed host.",
+   "compliance": {
+    "hipaa": [
+     "164.312(e)(1)",
+     "164.308(a)(1)(ii)(D)"
+    ],
+    "soc2": [
+     "CC6.6",
+     "CC8.1"
+    ],
+    "pci_dss": [
+     "1.2.1",
+     "1.2.8",
+     "11.5.2"
+    ],
+    "nist_csf": [
+     "PR.PS-01",
+     "PR.IR-01"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "baseline_sha256": null
+   },
+   "probe": {
+    "shell": "if ! have nft; then echo \"no-nft\"; exit 0; fi\n# -s leaves out counters and quotas, -t the elements of sets: what is left is the structure.\nrs=$(nft -s -t list ruleset 2>&1); rc=$?\nsection state\nif [ \"$rc\" -ne 0 ]; then echo \"error $rc\"; printf '%s\\n' \"$rs\" | head -n 5\nelif [ -z \"$rs\" ]; then echo \"empty\"\nelse echo \"ok\"\nfi\nsection tables\n[ \"$rc\" -eq 0 ] && printf '%s\\n' \"$rs\" | sed -n 's/^table \\([a-z0-9]*\\) \\([^ ]*\\) {$/\\1 \\2/p'\nsection rules\n[ \"$rc\" -eq 0 ] && printf '%s\\n' \"$rs\" | grep -cvE '^[[:space:]]*($|#|table |chain |set |map |type |policy |flags |elements |}|counter$)'\nsection sha256\n[ \"$rc\" -eq 0 ] && [ -n \"$rs\" ] && printf '%s\\n' \"$rs\" | sha256sum | cut -d ' ' -f 1\nexit 0\n",
+    "parse": {
+     "state": {
+      "kind": "text"
+     },
+     "tables": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "rules": {
+      "kind": "text"
+     },
+     "sha256": {
+      "kind": "text"
+     }
+    }
+   },
+   "facts": {
+    "table_names": {
+     "join": [
+      {
+       "var": "tables"
+      },
+      ", "
+     ]
+    },
+    "baseline": {
+     "if": [
+      {
+       "==": [
+        {
+         "var": "params.baseline_sha256"
+        },
+        null
+       ]
+      },
+      null,
+      {
+       "map": [
+        {
+         "merge": [
+          {
+           "var": "params.baseline_sha256"
+          }
+         ]
+        },
+        {
+         "lower": [
+          {
+           "cat": [
+            {
+             "var": ""
+            }
+           ]
+          }
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "matches": {
+     "in": [
+      {
+       "var": "sha256"
+      },
+      {
+       "var": "baseline"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "params.baseline_sha256"
+       },
+       null
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "ruleset sha256 {{sha256}}",
+     "reason": "no signed baseline configured"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-nft"
+      ]
+     },
+     "status": "fail",
+     "actual": "nft is not installed, so nftables is not in use"
+    },
+    {
+     "if": {
+      "match": [
+       {
+        "var": "state"
+       },
+       "^error"
+      ]
+     },
+     "status": "error",
+     "actual": "{{state}}",
+     "reason": "nft could not list the ruleset"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "state"
+       },
+       "empty"
+      ]
+     },
+     "status": "fail",
+     "actual": "nftables has no ruleset (the firewall is open)",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "match": [
+         {
+          "var": "sha256"
+         },
+         "^[0-9a-f]{64}$"
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "no hash ({{state}})",
+     "reason": "the probe did not print the ruleset's hash"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "matches"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "ruleset sha256 {{sha256}} (tables: {{table_names}}; {{rules}} rules), baseline {{params.baseline_sha256}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "the nftables ruleset (nft -s -t) hashes to the signed baseline",
+   "actual": "ruleset sha256 {{sha256}} matches the baseline (tables: {{table_names}})",
+   "healer": "nixos.firewall.reload-declared"
+  },
+  {
+   "id": "nixos.system.generation",
+   "check_type": "nixos_generation",
+   "title": "NixOS runs the expected, recent system generation",
+   "status": "stable",
+   "platforms": [
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "On NixOS the whole operating system (kernel, packages, services, firewall) is one store path, so \"which generation is running\" is the patch level and the configuration at once. A host left on an old generation misses every security fix published since, and a host running a system other than the one the site declared has drifted from the reviewed configuration.",
+   "remediation": "Roll out the declared configuration with nixos-rebuild switch (or the site's update order) in a maintenance window. To return to a generation that is already on the host, run nix-env -p /nix/var/nix/profiles/system --set <store path> followed by <store path>/bin/switch-to-configuration switch; nixos-rebuild list-generations shows what is there. When the running system is not in the profile (activated with nixos-rebuild test), run nixos-rebuild switch so that a reboot keeps it.",
+   "improves_on": "The previous generation compared generation numbers with a baseline and only warned when /run/current-system was not a store path. Generation numbers are local counters that differ from host to host; the store path names the exact system. This check compares the running store path with the one Central Command expects, dates the system that is actually running (not the newest generation in the profile, which may never have been activated; a rollback to an old system counts from when that system first appeared), and fails when the running system is not in the profile at all, so a reboot would silently go back to an older one.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(5)(ii)(B)",
+     "164.308(a)(1)(ii)(B)"
+    ],
+    "soc2": [
+     "CC7.1",
+     "CC8.1"
+    ],
+    "pci_dss": [
+     "6.3.3"
+    ],
+    "nist_csf": [
+     "PR.PS-02",
+     "PR.PS-01"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "expected_system": null,
+    "max_age_days": 30
+   },
+   "probe": {
+    "shell": "if [ ! -e /run/current-system ]; then echo \"no-current-system\"; exit 0; fi\ncur=$(readlink -f /run/current-system)\nsection current\necho \"$cur\"\nsection version\nnixos-version 2>&1 | head -n 1\nsection profile\nreadlink -f /nix/var/nix/profiles/system 2>&1\n# The generation links are symlinks; stat without -L reads the link's own time, which is\n# when that generation was added. A rollback adds a new link to an old path, so the number\n# is the newest link to the running path and the time its oldest: the age of the software.\nsection generation\ngen_n=; gen_t=\nfor l in /nix/var/nix/profiles/system-*-link; do\n  [ -L \"$l\" ] || continue\n  [ \"$(readlink -f \"$l\")\" = \"$cur\" ] || continue\n  t=$(stat -c %Y \"$l\" 2>/dev/null) || continue\n  n=${l##*/system-}; n=${n%-link}\n  if [ -z \"$gen_t\" ] || [ \"$t\" -lt \"$gen_t\" ]; then gen_t=$t; fi\n  if [ -z \"$gen_n\" ] || [ \"$n\" -gt \"$gen_n\" ]; then gen_n=$n; fi\ndone\n[ -n \"$gen_n\" ] && echo \"$gen_n $gen_t\"\nsection kernel\nprintf 'booted=%s\\ncurrent=%s\\n' \"$(readlink -f /run/booted-system/kernel 2>/dev/null)\" \"$(readlink -f /run/current-system/kernel 2>/dev/null)\"\n",
+    "parse": {
+     "current": {
+      "kind": "text"
+     },
+     "version": {
+      "kind": "text"
+     },
+     "profile": {
+      "kind": "text"
+     },
+     "generation": {
+      "kind": "text"
+     },
+     "kernel": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "is_store_path": {
+     "match": [
+      {
+       "var": "current"
+      },
+      "^/nix/store/[0-9a-z]{32}-[^/\\s]+$"
+     ]
+    },
+    "generation_number": {
+     "capture": [
+      {
+       "var": "generation"
+      },
+      "^(\\d+) "
+     ]
+    },
+    "generation_time": {
+     "number": {
+      "capture": [
+       {
+        "var": "generation"
+       },
+       " (\\d+)$"
+      ]
+     }
+    },
+    "age_seconds": {
+     "-": [
+      {
+       "var": "now"
+      },
+      {
+       "var": "generation_time"
+      }
+     ]
+    },
+    "age_days": {
+     "-": [
+      {
+       "/": [
+        {
+         "var": "age_seconds"
+        },
+        86400
+       ]
+      },
+      {
+       "%": [
+        {
+         "/": [
+          {
+           "var": "age_seconds"
+          },
+          86400
+         ]
+        },
+        1
+       ]
+      }
+     ]
+    },
+    "reboot_note": {
+     "if": [
+      {
+       "and": [
+        {
+         "var": "kernel.booted"
+        },
+        {
+         "!=": [
+          {
+           "var": "kernel.booted"
+          },
+          {
+           "var": "kernel.current"
+          }
+         ]
+        }
+       ]
+      },
+      "; a new kernel waits for a reboot",
+      ""
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-current-system"
+      ]
+     },
+     "status": "error",
+     "actual": "/run/current-system does not exist",
+     "reason": "this host has no activated NixOS system (an installer or a build chroot?)"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "is_store_path"
+       }
+      ]
+     },
+     "status": "error",
+     "actual": "/run/current-system resolves to {{current}}",
+     "reason": "/run/current-system is not a Nix store path"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "params.expected_system"
+         },
+         null
+        ]
+       },
+       {
+        "==": [
+         {
+          "var": "params.max_age_days"
+         },
+         null
+        ]
+       }
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "running {{current}}",
+     "reason": "neither an expected system (expected_system) nor a maximum age (max_age_days) is configured"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!=": [
+         {
+          "var": "params.expected_system"
+         },
+         null
+        ]
+       },
+       {
+        "!=": [
+         {
+          "var": "current"
+         },
+         {
+          "var": "params.expected_system"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "running {{current}} ({{version}}), expected {{params.expected_system}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "generation_number"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "running {{current}}, which is not a generation of the system profile; a reboot returns to {{profile}}",
+     "reason": "the running system was activated without being added to the profile (nixos-rebuild test?)"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "!=": [
+         {
+          "var": "params.max_age_days"
+         },
+         null
+        ]
+       },
+       {
+        ">": [
+         {
+          "var": "age_seconds"
+         },
+         {
+          "*": [
+           {
+            "var": "params.max_age_days"
+           },
+           86400
+          ]
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "generation {{generation_number}} ({{version}}) is {{age_days}} days old{{reboot_note}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "the expected system (when configured), in the system profile, created within max_age_days",
+   "actual": "generation {{generation_number}} ({{version}}), {{age_days}} days old{{reboot_note}}",
+   "healer": "nixos.system.switch-generation"
   }
  ],
  "runbooks": [
+  {
+   "id": "linux.auditd.add-hipaa-watches",
+   "legacy_id": "LIN-AUDIT-001",
+   "title": "Load HIPAA audit watches from one managed rules file",
+   "version": 1,
+   "check": "linux.auditd.rules-bounded",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS generates the audit rules from configuration.nix: set security.auditd.enable = true, security.audit.enable = true, security.audit.backlogLimit = 8192 and add to security.audit.rules the watches \"-w /etc/passwd -p wa -k identity\" (and /etc/shadow, /etc/group, /etc/gshadow, /etc/sudoers), \"-a always,exit -F arch=b64 -S adjtimex -S settimeofday -S clock_settime -k time-change\", \"-w /etc/localtime -p wa -k time-change\" and \"-w /var/log/wtmp -p wa -k logins\", then rebuild."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "rules=/etc/audit/rules.d/50-compliance-agent.rules\nif ! command -v augenrules >/dev/null 2>&1; then\n  echo \"augenrules is missing: install auditd (apt-get install auditd / dnf install audit)\"\n  exit 1\nfi\n# \"-e 2\" locks the rules until the next boot; nothing can be loaded before that.\nif auditctl -s 2>/dev/null | grep -qx 'enabled 2'; then\n  echo \"the audit rules are locked (enabled 2): they load at the next reboot\"\n  exit 1\nfi\ntmp=\"$rules.tmp\"\n# auditctl stops loading at the first rule the kernel already has (\"Rule exists\"), leaving\n# every later rule unloaded: never repeat what another rules file already says.\nothers=$(ls /etc/audit/rules.d/*.rules 2>/dev/null | grep -vx \"$rules\")\nelsewhere() { [ -n \"$others\" ] && cat $others | grep -Eq \"$1\"; }\nwatch() {\n  [ -d \"$(dirname \"$1\")\" ] || return 0\n  elsewhere \"^[[:space:]]*(-w[[:space:]]+|.*-F[[:space:]]*(path|dir)=)$1/?([[:space:]]|\\$)\" && return 0\n  echo \"-w $1 -p wa -k $2\"\n}\n{\n  echo \"## Managed by compliance-agent (linux.auditd.add-hipaa-watches); edits are replaced.\"\n  backlog=$(auditctl -s 2>/dev/null | sed -n 's/^backlog_limit //p')\n  if [ -z \"$backlog\" ] || [ \"$backlog\" -lt 8192 ]; then echo \"-b 8192\"; fi\n  for p in /etc/passwd /etc/shadow /etc/group /etc/gshadow /etc/sudoers /etc/sudoers.d; do watch \"$p\" identity; done\n  if ! elsewhere '(adjtimex|settimeofday|clock_settime)'; then\n    case \"$(uname -m)\" in\n      x86_64)\n        echo \"-a always,exit -F arch=b64 -S adjtimex -S settimeofday -S clock_settime -k time-change\"\n        echo \"-a always,exit -F arch=b32 -S adjtimex -S settimeofday -S stime -S clock_settime -k time-change\" ;;\n      aarch64|ppc64le|s390x)\n        echo \"-a always,exit -F arch=b64 -S adjtimex -S settimeofday -S clock_settime -k time-change\" ;;\n    esac\n  fi\n  watch /etc/localtime time-change\n  for p in /var/log/lastlog /var/log/wtmp /var/log/btmp /var/run/faillock; do watch \"$p\" logins; done\n} > \"$tmp\"\nif [ -f \"$rules\" ] && cmp -s \"$tmp\" \"$rules\"; then\n  rm -f \"$tmp\"\nelse\n  [ -f \"$rules\" ] && cp -p \"$rules\" \"$rules.compliance-agent.bak\"\n  chmod 640 \"$tmp\" && mv \"$tmp\" \"$rules\"\nfi\naugenrules --load || exit 1\nauditctl -l | grep -c . | sed 's/^/rules loaded: /'\n",
+     "rollback": "rules=/etc/audit/rules.d/50-compliance-agent.rules\nif [ -f \"$rules.compliance-agent.bak\" ]; then\n  mv \"$rules.compliance-agent.bak\" \"$rules\"\nelse\n  rm -f \"$rules\"\nfi\naugenrules --load\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.av.restart-service",
+   "title": "Restart the AV/EDR service and refresh ClamAV signatures",
+   "version": 1,
+   "check": "linux.av.edr-healthy",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 600,
+   "params": {
+    "service": {
+     "type": "string",
+     "pattern": "(|clamav-daemon|clamd@scan|clamd|falcon-sensor|mdatp|sentinelone|sophos-spl)",
+     "default": "",
+     "description": "The unit to restart; empty picks the first installed one, in the check's order."
+    },
+    "expected_sha256": {
+     "type": "string",
+     "pattern": "(|[0-9a-f]{64})",
+     "default": "",
+     "description": "The daemon binary's expected sha256. When given and the binary differs, nothing is started: running a replaced scanner binary as root is worse than running none."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "service=\"$1\"\nexpected=\"$2\"\nif [ -z \"$service\" ]; then\n  for u in clamav-daemon clamd@scan clamd falcon-sensor mdatp sentinelone sophos-spl; do\n    if systemctl show -p LoadState \"$u.service\" 2>/dev/null | grep -qx 'LoadState=loaded'; then service=$u; break; fi\n  done\nfi\nif [ -z \"$service\" ]; then\n  echo \"no AV/EDR service is installed: installing one is a decision for the site\"\n  exit 1\nfi\nif ! systemctl show -p LoadState \"$service.service\" 2>/dev/null | grep -qx 'LoadState=loaded'; then\n  echo \"$service.service is not installed\"\n  exit 1\nfi\nbin=$(systemctl show -p ExecStart \"$service.service\" | sed -n 's/^ExecStart={ path=\\([^ ;]*\\).*/\\1/p' | head -n 1)\nif [ -n \"$expected\" ]; then\n  actual=$(sha256sum \"$bin\" 2>/dev/null | cut -d ' ' -f 1)\n  if [ \"$actual\" != \"$expected\" ]; then\n    echo \"refusing to start $service: $bin has sha256 ${actual:-unreadable}, expected $expected\"\n    exit 1\n  fi\nfi\ncase \"$service\" in\n  clam*)\n    # clamd refuses to start without signatures; the updater unit fetches them first.\n    for f in clamav-freshclam freshclam; do\n      if systemctl show -p LoadState \"$f.service\" 2>/dev/null | grep -qx 'LoadState=loaded'; then\n        systemctl restart \"$f.service\" || echo \"warning: $f.service did not restart\"\n        break\n      fi\n    done\n    ;;\nesac\nsystemctl reset-failed \"$service.service\" 2>/dev/null\nsystemctl restart \"$service.service\" || { systemctl status --no-pager -n 20 \"$service.service\"; exit 1; }\n# Wait while the unit is still starting; any other state is final.\ni=0\nstate=$(systemctl is-active \"$service.service\")\nwhile [ \"$state\" = activating ] && [ \"$i\" -lt 120 ]; do\n  sleep 2; i=$((i + 1)); state=$(systemctl is-active \"$service.service\")\ndone\nif [ \"$state\" = active ]; then echo \"$service active\"; exit 0; fi\n# Debian's clamav-daemon has a ConditionPathExistsGlob on the database: without one it\n# stays inactive although the restart \"succeeded\".\necho \"$service is $state after the restart\"\nsystemctl status --no-pager -n 20 \"$service.service\"\nexit 1\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.backup.run-backup-job",
+   "title": "Run the host's scheduled backup job now",
+   "version": 1,
+   "check": "linux.backup.recent",
+   "disruptive": false,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 3600,
+   "params": {
+    "unit": {
+     "type": "string",
+     "pattern": "((?:[A-Za-z0-9_.:@-]{1,200}\\.service)?)",
+     "default": "",
+     "description": "The backup service to start (e.g. borgmatic.service, restic-backups-daily.service); empty starts every scheduled (timer-driven, oneshot) backup service the check recognises."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "unit=\"$1\"\nif [ -n \"$unit\" ]; then\n  units=$unit\nelse\n  units=$(systemctl list-unit-files --type=service --no-legend --no-pager | awk '{ print $1 }' |\n    grep -Ei 'backup|restic|borg|rsnapshot|duplicity|duplicati|kopia|bacula|bareos|urbackup|veeam|timeshift' |\n    grep -Ev '@\\.service$|^(dpkg-db-backup|snapper)' |\n    while read -r u; do\n      [ \"$(systemctl show -p Type \"$u\" 2>/dev/null)\" = Type=oneshot ] || continue\n      systemctl list-unit-files --no-legend \"${u%.service}.timer\" 2>/dev/null | grep -q . && echo \"$u\"\n    done)\nfi\nif [ -z \"$units\" ]; then\n  echo \"no scheduled backup service found: set up a backup job (or name one with the unit parameter)\"\n  exit 1\nfi\nrc=0\nfor u in $units; do\n  if [ \"$(systemctl show -p LoadState \"$u\" 2>/dev/null)\" != LoadState=loaded ]; then\n    echo \"$u: no such unit\"; rc=1; continue\n  fi\n  echo \"starting $u\"\n  systemctl reset-failed \"$u\" 2>/dev/null\n  # A oneshot: systemctl start returns when the backup has finished or failed.\n  if systemctl start \"$u\"; then\n    echo \"$u: $(systemctl show -p Result \"$u\")\"\n  else\n    rc=1\n    journalctl -u \"$u\" -n 20 --no-pager\n  fi\ndone\nexit $rc\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.cron.fix-permissions",
+   "legacy_id": "LIN-CRON-001",
+   "title": "Give cron files back to root and remove write access for others",
+   "version": 1,
+   "check": "linux.cron.review",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "record_dir=/var/backups/compliance-agent\nrecord=\"$record_dir/linux.cron.fix-permissions.before\"\n# Mode, owner and group first, so a file name with blanks stays whole in \"read\".\ntodo=$(\n  find -L /etc/crontab /etc/anacrontab /etc/cron.d /etc/cron.hourly /etc/cron.daily /etc/cron.weekly \\\n    /etc/cron.monthly /etc/cron.yearly -maxdepth 1 \\( -perm -0002 -o -perm -0020 -o ! -user root \\) \\\n    -printf 'etc %m %u %g %p\\n' 2>/dev/null\n  find -L /var/spool/cron /var/cron/tabs -maxdepth 2 -type f -perm -0002 -printf 'spool %m %u %g %p\\n' 2>/dev/null\n)\ntodo=$(printf '%s\\n' \"$todo\" | while read -r kind mode owner group path; do\n  [ -n \"$path\" ] || continue\n  case \"$(readlink -f \"$path\")\" in /nix/store/*) continue ;; esac\n  echo \"$kind $mode $owner $group $path\"\ndone)\nif [ -z \"$todo\" ]; then echo \"nothing to change\"; exit 0; fi\n# The original owners and modes, for rollback; written only when something changes, so a\n# second run keeps the record of the first.\nmkdir -p \"$record_dir\" && chmod 700 \"$record_dir\"\nprintf '%s\\n' \"$todo\" | cut -d' ' -f2- > \"$record.tmp\" && mv \"$record.tmp\" \"$record\"\nprintf '%s\\n' \"$todo\" | while read -r kind mode owner group path; do\n  if [ \"$kind\" = etc ]; then\n    [ \"$owner\" = root ] || chown root \"$path\" || exit 1\n    chmod go-w \"$path\" || exit 1\n  else\n    # A user's crontab stays the user's; only world write access goes.\n    chmod o-w \"$path\" || exit 1\n  fi\n  echo \"$path: $mode $owner:$group -> $(stat -L -c '%a %U:%G' \"$path\")\"\ndone\n",
+     "rollback": "record=/var/backups/compliance-agent/linux.cron.fix-permissions.before\n[ -r \"$record\" ] || { echo \"no record of the previous owners and modes\"; exit 1; }\nwhile read -r mode owner group path; do\n  [ -e \"$path\" ] || continue\n  chown \"$owner:$group\" \"$path\" && chmod \"$mode\" \"$path\" && echo \"$path: restored $mode $owner:$group\"\ndone < \"$record\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.fail2ban.start",
+   "title": "Start fail2ban with its sshd jail",
+   "version": 1,
+   "check": "linux.fail2ban.active",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "if ! systemctl show -p LoadState fail2ban.service 2>/dev/null | grep -qx 'LoadState=loaded'; then\n  echo \"fail2ban is not declared: set services.fail2ban.enable = true in configuration.nix (or turn off SSH passwords with services.openssh.settings.PasswordAuthentication = false and KbdInteractiveAuthentication = false)\"\n  exit 1\nfi\nsystemctl reset-failed fail2ban.service 2>/dev/null\nsystemctl restart fail2ban.service || { journalctl -u fail2ban.service -n 20 --no-pager; exit 1; }\nsleep 2\nfail2ban-client status\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "if ! command -v fail2ban-client >/dev/null 2>&1; then\n  echo \"fail2ban is not installed: install it (or sshguard), or turn SSH password logins off\"\n  exit 1\nfi\njail=/etc/fail2ban/jail.d/50-compliance-agent.local\n# Enable the sshd jail unless some configuration already does; without a log file for it\n# (Debian 12 has no /var/log/auth.log unless rsyslog is installed) it must read the journal,\n# or fail2ban dies at start with \"Have not found any log file for sshd jail\".\nbackend=\nif [ ! -e /var/log/auth.log ] && [ ! -e /var/log/secure ]; then backend=systemd; fi\nif [ -n \"$backend\" ] || ! fail2ban-client -d 2>/dev/null | grep -q \"'sshd'\"; then\n  {\n    echo \"# Managed by compliance-agent (linux.fail2ban.start).\"\n    echo \"[sshd]\"\n    echo \"enabled = true\"\n    [ -n \"$backend\" ] && echo \"backend = $backend\"\n  } > \"$jail.tmp\" && mv \"$jail.tmp\" \"$jail\"\n  if ! fail2ban-client -t >/dev/null 2>&1; then\n    echo \"fail2ban rejects the configuration with the sshd jail:\"\n    fail2ban-client -t 2>&1 | tail -n 5\n    rm -f \"$jail\"\n    exit 1\n  fi\nfi\nsystemctl reset-failed fail2ban.service 2>/dev/null\nsystemctl enable fail2ban.service 2>/dev/null\nsystemctl restart fail2ban.service || { journalctl -u fail2ban.service -n 20 --no-pager; exit 1; }\nsleep 2\nfail2ban-client status\n",
+     "rollback": "rm -f /etc/fail2ban/jail.d/50-compliance-agent.local\nsystemctl restart fail2ban.service 2>/dev/null\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.files.fix-sensitive-permissions",
+   "legacy_id": "LIN-PERM-001",
+   "title": "Restore owners and modes of account and privilege files",
+   "version": 1,
+   "check": "linux.files.sensitive-permissions",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "record_dir=/var/backups/compliance-agent\nrecord=\"$record_dir/linux.files.fix-sensitive-permissions.before\"\n# path, bits to clear (octal), accepted groups (the first that exists is set)\nlist='/etc/passwd 7133 root\n/etc/group 7133 root\n/etc/shadow 7137 shadow,root\n/etc/gshadow 7137 shadow,root\n/etc/passwd- 7133 root\n/etc/group- 7133 root\n/etc/shadow- 7137 shadow,root\n/etc/gshadow- 7137 shadow,root\n/etc/ssh/sshd_config 7133 root\n/etc/sudoers 7337 root'\ntodo=$(printf '%s\\n' \"$list\" | while read -r path bad groups; do\n  [ -e \"$path\" ] || continue\n  case \"$(readlink -f \"$path\")\" in /nix/store/*) continue ;; esac\n  set -- $(stat -L -c '%a %U %G' \"$path\")\n  group_ok=no\n  for g in $(printf '%s' \"$groups\" | tr ',' ' '); do [ \"$3\" = \"$g\" ] && group_ok=yes; done\n  if [ $(( 0$1 & 0$bad )) -ne 0 ] || [ \"$2\" != root ] || [ \"$group_ok\" = no ]; then\n    echo \"$path $bad $groups $1 $2 $3\"\n  fi\ndone)\nif [ -z \"$todo\" ]; then echo \"nothing to change\"; exit 0; fi\n# Keep what was there for rollback; written only when something changes, so a second run\n# does not overwrite the record of the original state.\nmkdir -p \"$record_dir\" && chmod 700 \"$record_dir\"\nprintf '%s\\n' \"$todo\" | awk '{ print $1, $4, $5, $6 }' > \"$record.tmp\" && mv \"$record.tmp\" \"$record\"\nprintf '%s\\n' \"$todo\" | while read -r path bad groups mode owner group; do\n  new=$(printf '%o' $(( 0$mode & ~0$bad )))\n  target_group=root\n  for g in $(printf '%s' \"$groups\" | tr ',' ' '); do\n    if getent group \"$g\" >/dev/null 2>&1; then target_group=$g; break; fi\n  done\n  case \",$groups,\" in *\",$group,\"*) target_group=$group ;; esac\n  chown \"root:$target_group\" \"$path\" || exit 1\n  chmod \"$new\" \"$path\" || exit 1\n  echo \"$path: $mode $owner:$group -> $new root:$target_group\"\ndone\n",
+     "rollback": "record=/var/backups/compliance-agent/linux.files.fix-sensitive-permissions.before\n[ -r \"$record\" ] || { echo \"no record of the previous owners and modes\"; exit 1; }\nwhile read -r path mode owner group; do\n  [ -e \"$path\" ] || continue\n  chown \"$owner:$group\" \"$path\" && chmod \"$mode\" \"$path\" && echo \"$path: restored $mode $owner:$group\"\ndone < \"$record\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.logging.enable-forwarding",
+   "legacy_id": "LIN-LOG-001",
+   "title": "Keep the journal on disk and forward logs to the site's collector",
+   "version": 1,
+   "check": "linux.logging.forwarding",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {
+    "destination": {
+     "type": "string",
+     "pattern": "((?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5})?)",
+     "default": "",
+     "description": "The site's syslog collector as host:port (e.g. logs.example.org:514). Without it only the journal is made persistent and the heal stops, since forwarding needs a destination."
+    },
+    "protocol": {
+     "type": "string",
+     "pattern": "(tcp|udp)",
+     "default": "tcp",
+     "description": "The transport rsyslog uses to reach the collector; TCP does not drop messages silently."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS generates rsyslog's and journald's configuration from configuration.nix: set services.rsyslogd.enable = true with services.rsyslogd.extraConfig = ''*.* @@collector:514'' (or services.journald.upload.enable with services.journald.upload.settings.Upload.URL, or the site's log agent), keep services.journald.storage = \"persistent\", and rebuild."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "dest=\"$1\"\nproto=\"$2\"\n# 1. The journal on disk. With Storage=auto (the default) creating /var/log/journal and\n# flushing is enough; an explicit volatile/none needs a drop-in and a journald restart.\nstorage=$(systemd-analyze cat-config systemd/journald.conf 2>/dev/null |\n  sed -n 's/^[[:space:]]*Storage[[:space:]]*=[[:space:]]*\\([a-z]*\\).*/\\1/p' | tail -n 1)\ncase \"${storage:-auto}\" in\n  persistent) ;;\n  auto)\n    if [ ! -d /var/log/journal ]; then\n      mkdir -p /var/log/journal\n      systemd-tmpfiles --create --prefix /var/log/journal 2>/dev/null\n      journalctl --flush\n      echo \"created /var/log/journal\"\n    fi\n    ;;\n  *)\n    mkdir -p /etc/systemd/journald.conf.d\n    printf '# Written by compliance-agent: keep the journal on disk.\\n[Journal]\\nStorage=persistent\\n' \\\n      > /etc/systemd/journald.conf.d/60-compliance-agent-storage.conf\n    systemctl restart systemd-journald\n    echo \"journald Storage=$storage -> persistent\"\n    ;;\nesac\n# 2. Forwarding, which needs the site's collector.\nif [ -z \"$dest\" ]; then\n  echo \"no destination given: set this runbook's destination parameter to the site's syslog collector (host:port)\"\n  exit 1\nfi\nif ! command -v rsyslogd >/dev/null 2>&1; then\n  echo \"rsyslog is not installed; this runbook does not install packages (apt-get/dnf install rsyslog)\"\n  exit 1\nfi\nif ! grep -Eqs '^[^#]*(IncludeConfig[[:space:]]+/etc/rsyslog\\.d/|include\\(.*/etc/rsyslog\\.d/)' /etc/rsyslog.conf; then\n  echo \"/etc/rsyslog.conf does not include /etc/rsyslog.d/; add the forwarding rule by hand\"\n  exit 1\nfi\nhost=${dest%:*}\nport=${dest##*:}\n# The drop-in's name is this runbook's own, so there is nothing of the site's to back up;\n# an earlier version is kept only until the new one is validated.\nconf=/etc/rsyslog.d/60-compliance-agent-forward.conf\nrm -f \"$conf.prev\"\n[ -e \"$conf\" ] && cp -p \"$conf\" \"$conf.prev\"\n# An action queue of its own, retried forever, so a collector outage never stalls local logging.\n{\n  printf '# Written by compliance-agent: forward every message to the site collector.\\n'\n  printf '*.* action(type=\"omfwd\" target=\"%s\" port=\"%s\" protocol=\"%s\"\\n' \"$host\" \"$port\" \"$proto\"\n  printf '           queue.type=\"LinkedList\" queue.size=\"50000\" action.resumeRetryCount=\"-1\")\\n'\n} > \"$conf.tmp\" && chmod 644 \"$conf.tmp\" && mv \"$conf.tmp\" \"$conf\"\nif ! rsyslogd -N1 -f /etc/rsyslog.conf >/dev/null 2>&1; then\n  echo \"rsyslogd -N1 rejected the configuration; the drop-in was removed\"\n  rsyslogd -N1 -f /etc/rsyslog.conf 2>&1 | tail -n 5\n  if [ -e \"$conf.prev\" ]; then mv \"$conf.prev\" \"$conf\"; else rm -f \"$conf\"; fi\n  exit 1\nfi\nrm -f \"$conf.prev\"\nsystemctl enable rsyslog.service >/dev/null 2>&1\nsystemctl restart rsyslog.service\necho \"rsyslog forwards to $host:$port over $proto\"\n",
+     "rollback": "if [ -e /etc/rsyslog.d/60-compliance-agent-forward.conf ]; then\n  rm -f /etc/rsyslog.d/60-compliance-agent-forward.conf\n  systemctl restart rsyslog.service\nfi\nif [ -e /etc/systemd/journald.conf.d/60-compliance-agent-storage.conf ]; then\n  rm -f /etc/systemd/journald.conf.d/60-compliance-agent-storage.conf\n  systemctl restart systemd-journald\nfi\n# A /var/log/journal this runbook created is left in place: removing it would delete logs.\n# The journal stays on disk until it is removed by hand.\necho \"forwarding drop-in removed\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.logging.restore-journal",
+   "legacy_id": "LIN-LOG-001",
+   "title": "Restart the journal and keep it on disk",
+   "version": 1,
+   "check": "linux.logging.continuity",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "state() { systemctl show -p ActiveState \"$1\" 2>/dev/null | sed -n 's/^ActiveState=//p'; }\nif [ \"$(state systemd-journald.service)\" != active ]; then\n  systemctl restart systemd-journald.service || exit 1\nfi\nfor u in rsyslog syslog-ng; do\n  if systemctl show -p LoadState \"$u.service\" 2>/dev/null | grep -qx 'LoadState=loaded' && [ \"$(state \"$u.service\")\" != active ]; then\n    systemctl restart \"$u.service\" || echo \"warning: $u.service did not start\"\n  fi\ndone\nmid=$(cat /etc/machine-id)\nif [ ! -f \"/var/log/journal/$mid/system.journal\" ]; then\n  echo \"the journal is not kept on disk: set services.journald.storage = \\\"persistent\\\" in configuration.nix (NixOS writes journald.conf from it)\"\n  exit 1\nfi\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "state() { systemctl show -p ActiveState \"$1\" 2>/dev/null | sed -n 's/^ActiveState=//p'; }\nif [ \"$(state systemd-journald.service)\" != active ]; then\n  systemctl restart systemd-journald.service || exit 1\nfi\n# A syslog daemon that is installed and enabled is meant to run.\nfor u in rsyslog syslog-ng; do\n  props=$(systemctl show -p LoadState -p UnitFileState -p ActiveState \"$u.service\" 2>/dev/null)\n  case \"$props\" in *LoadState=loaded*) ;; *) continue ;; esac\n  case \"$props\" in *UnitFileState=enabled*) ;; *) continue ;; esac\n  case \"$props\" in *ActiveState=active*) continue ;; esac\n  systemctl restart \"$u.service\" || echo \"warning: $u.service did not start\"\ndone\nmid=$(cat /etc/machine-id)\nif [ ! -f \"/var/log/journal/$mid/system.journal\" ]; then\n  syslog=no\n  for u in rsyslog syslog-ng; do [ \"$(state \"$u.service\")\" = active ] && syslog=yes; done\n  # The last Storage= wins; an explicit \"volatile\" or \"none\" is a decision this does not overrule.\n  storage=$(cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf /run/systemd/journald.conf.d/*.conf 2>/dev/null | sed -n 's/^[[:space:]]*Storage=[[:space:]]*//p' | tail -n 1)\n  case \"${storage:-auto}\" in\n    auto|persistent)\n      mkdir -p /var/log/journal\n      systemd-tmpfiles --create --prefix /var/log/journal\n      journalctl --flush\n      ;;\n    *)\n      if [ \"$syslog\" = no ]; then\n        echo \"journald.conf sets Storage=$storage and no syslog daemon runs: change it by hand\"\n        exit 1\n      fi\n      ;;\n  esac\nfi\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.mac.selinux-enforce",
+   "legacy_id": "LIN-MAC-001",
+   "title": "Return SELinux to the enforcing mode its configuration asks for",
+   "version": 1,
+   "check": "linux.mac.enforcing",
+   "disruptive": true,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [
+      "rhel",
+      "fedora",
+      "centos"
+     ],
+     "remediate": "conf=/etc/selinux/config\nmode=$(getenforce 2>/dev/null)\nwant=$(sed -n 's/^[[:space:]]*SELINUX=\\([A-Za-z]*\\).*/\\1/p' \"$conf\" 2>/dev/null | tail -n 1)\ncase \"$mode:$want\" in\n  Permissive:enforcing)\n    setenforce 1 || exit 1\n    touch /run/compliance-agent-setenforce\n    echo \"SELinux switched to Enforcing, as $conf asks\"\n    ;;\n  Enforcing:permissive)\n    cp -p \"$conf\" \"$conf.compliance-agent.bak\" || exit 1\n    sed 's/^\\([[:space:]]*\\)SELINUX=permissive/\\1SELINUX=enforcing/' \"$conf\" > \"$conf.compliance-agent.tmp\" &&\n      chmod --reference=\"$conf\" \"$conf.compliance-agent.tmp\" && mv \"$conf.compliance-agent.tmp\" \"$conf\" || exit 1\n    restorecon \"$conf\" 2>/dev/null\n    echo \"$conf now says enforcing, matching the running mode\"\n    ;;\n  Enforcing:enforcing)\n    echo \"already enforcing\"\n    ;;\n  *)\n    echo \"SELinux is ${mode:-unknown} with SELINUX=${want:-unset} in $conf: a deliberate setting or one that needs a relabel and reboot; not changed\"\n    exit 1\n    ;;\nesac\n",
+     "rollback": "conf=/etc/selinux/config\nif [ -f \"$conf.compliance-agent.bak\" ]; then mv \"$conf.compliance-agent.bak\" \"$conf\"; fi\nif [ -f /run/compliance-agent-setenforce ]; then setenforce 0 && rm -f /run/compliance-agent-setenforce; fi\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "escalate": "AppArmor cannot be turned on without a kernel parameter and a reboot, and moving profiles from complain to enforce mode (aa-enforce) changes what applications may do: review the denials logged in complain mode (journalctl -k | grep apparmor) and enforce per profile."
+    }
+   ]
+  },
+  {
+   "id": "linux.node-exporter.restart",
+   "title": "Restart the Prometheus node exporter",
+   "version": 1,
+   "check": "linux.node-exporter.up",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "for u in prometheus-node-exporter node_exporter node-exporter; do\n  if systemctl show -p LoadState \"$u.service\" 2>/dev/null | grep -qx 'LoadState=loaded'; then\n    systemctl reset-failed \"$u.service\" 2>/dev/null\n    systemctl restart \"$u.service\" || { journalctl -u \"$u.service\" -n 20 --no-pager; exit 1; }\n    sleep 2\n    systemctl is-active \"$u.service\"\n    exit $?\n  fi\ndone\necho \"no node exporter unit is installed\"\nexit 1\n"
+    }
+   ]
+  },
   {
    "id": "linux.sshd.disable-root-login",
    "legacy_id": "LIN-SSH-001",
@@ -139,6 +6897,179 @@ export const CATALOG_DOCUMENTS = {
      ],
      "distros": [],
      "remediate": "mode=\"$1\"\nconf=/etc/ssh/sshd_config\ndropin=/etc/ssh/sshd_config.d/00-compliance-agent.conf\n# sshd takes the first value it reads, and Include lines come first on current distros:\n# a drop-in sorted first wins; without an Include, the setting goes at the top of the file.\nif grep -Eqs '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' \"$conf\"; then\n  mkdir -p /etc/ssh/sshd_config.d\n  printf 'PermitRootLogin %s\\n' \"$mode\" > \"$dropin.tmp\" && mv \"$dropin.tmp\" \"$dropin\"\nelse\n  tmp=\"$conf.compliance-agent.tmp\"\n  { printf 'PermitRootLogin %s\\n' \"$mode\"; grep -Eiv '^[[:space:]]*PermitRootLogin[[:space:]]' \"$conf\"; } > \"$tmp\"\n  chmod --reference=\"$conf\" \"$tmp\" 2>/dev/null || chmod 600 \"$tmp\"\n  mv \"$tmp\" \"$conf\"\nfi\nsshd -t || { echo \"sshd -t rejected the new configuration\"; exit 1; }\nsystemctl reload ssh 2>/dev/null || systemctl reload sshd\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.tls.renew-certbot-certificates",
+   "legacy_id": "LIN-CERT-001",
+   "title": "Renew certbot-managed certificates that are due",
+   "version": 1,
+   "check": "linux.tls.certificate-expiry",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 600,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS renews ACME certificates with security.acme's acme-<domain>.timer: run systemctl start acme-<domain>.service and read journalctl -u acme-<domain> for the reason it did not renew; certificates from another CA are set in configuration.nix (services.nginx.virtualHosts.<name>.sslCertificate) and need a new certificate from that CA."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "if ! command -v certbot >/dev/null 2>&1; then\n  echo \"certbot is not installed: renewal depends on the CA that issued the certificate; renew it by hand\"\n  exit 1\nfi\nmarker=/run/compliance-agent-certbot-renewed\nrm -f \"$marker\"\n# The deploy hook runs once per certificate actually renewed; certbot's own renewal hooks\n# (installer plugins, renewal-hooks/deploy) run as well.\ncertbot renew --non-interactive --no-random-sleep-on-renew --deploy-hook \"touch $marker\"\nrc=$?\nif [ -e \"$marker\" ]; then\n  rm -f \"$marker\"\n  for unit in nginx.service apache2.service httpd.service; do\n    if [ \"$(systemctl is-active \"$unit\" 2>/dev/null)\" = active ]; then\n      systemctl reload \"$unit\" && echo \"reloaded $unit\"\n    fi\n  done\nelse\n  echo \"certbot renewed nothing: the expiring certificate is not due in certbot's window or not managed by certbot\"\nfi\nexit $rc\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.updates.enable-automatic",
+   "legacy_id": "LIN-PATCH-001",
+   "title": "Turn on automatic installation of updates",
+   "version": 1,
+   "check": "linux.updates.automatic",
+   "disruptive": true,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS upgrades itself only when configured to: set system.autoUpgrade.enable = true (with system.autoUpgrade.flake, or the channel, and allowReboot = false on a server) in configuration.nix and rebuild; this creates nixos-upgrade.timer."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [
+      "debian"
+     ],
+     "remediate": "if [ \"$(dpkg-query -W -f='${Status}' unattended-upgrades 2>/dev/null)\" != \"install ok installed\" ]; then\n  echo \"unattended-upgrades is not installed; this runbook does not install packages: apt-get install unattended-upgrades\"\n  exit 1\nfi\nconf=/etc/apt/apt.conf.d/20auto-upgrades\nwant='APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";'\nif [ \"$(cat \"$conf\" 2>/dev/null)\" != \"$want\" ]; then\n  [ -e \"$conf\" ] && [ ! -e \"$conf.compliance-agent.bak\" ] && cp -p \"$conf\" \"$conf.compliance-agent.bak\"\n  printf '%s\\n' \"$want\" > \"$conf.tmp\" && chmod 644 \"$conf.tmp\" && mv \"$conf.tmp\" \"$conf\"\n  echo \"wrote $conf\"\nfi\nsystemctl enable --now apt-daily.timer apt-daily-upgrade.timer || exit 1\n# A file sorted after 20auto-upgrades (or APT::Periodic::Enable \"0\") still wins; say which.\nif ! apt-config dump | grep -qx 'APT::Periodic::Unattended-Upgrade \"1\";'; then\n  echo \"another apt.conf.d file overrides $conf:\"\n  grep -ls 'Unattended-Upgrade\\|APT::Periodic::Enable' /etc/apt/apt.conf.d/* /etc/apt/apt.conf 2>/dev/null\n  exit 1\nfi\nif apt-config dump | grep -qx 'APT::Periodic::Enable \"0\";'; then\n  echo \"APT::Periodic::Enable \\\"0\\\" turns every periodic apt job off:\"\n  grep -ls 'APT::Periodic::Enable' /etc/apt/apt.conf.d/* /etc/apt/apt.conf 2>/dev/null\n  exit 1\nfi\necho \"unattended-upgrades enabled\"\n",
+     "rollback": "# The apt timers stay enabled: they are the distribution's default and also refresh the\n# package lists; without Unattended-Upgrade \"1\" they install nothing.\nconf=/etc/apt/apt.conf.d/20auto-upgrades\nif [ -e \"$conf.compliance-agent.bak\" ]; then\n  mv \"$conf.compliance-agent.bak\" \"$conf\"\n  echo \"restored $conf\"\nelse\n  rm -f \"$conf\"\n  echo \"removed $conf\"\nfi\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [
+      "rhel",
+      "fedora"
+     ],
+     "remediate": "# dnf-automatic-install.timer runs dnf-automatic with --installupdates, so it installs\n# whatever apply_updates says in automatic.conf; no file is edited.\nif systemctl list-unit-files --no-legend dnf-automatic-install.timer 2>/dev/null | grep -q .; then\n  systemctl enable --now dnf-automatic-install.timer || exit 1\n  echo \"dnf-automatic-install.timer enabled\"\nelse\n  echo \"dnf-automatic is not installed; this runbook does not install packages: dnf install dnf-automatic\"\n  exit 1\nfi\n",
+     "rollback": "systemctl disable --now dnf-automatic-install.timer\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.zfs.scrub",
+   "title": "Start a scrub of ZFS pools that are due",
+   "version": 1,
+   "check": "linux.zfs.pool-health",
+   "disruptive": false,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {
+    "pool": {
+     "type": "string",
+     "pattern": "([A-Za-z][A-Za-z0-9_.:-]{0,254})?",
+     "default": "",
+     "description": "The pool to scrub; empty scrubs every ONLINE pool without a scrub in progress."
+    },
+    "max_scrub_age_days": {
+     "type": "integer",
+     "min": 1,
+     "max": 366,
+     "default": 35,
+     "description": "With no pool named, only pools whose last scrub is older than this are scrubbed."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "pool=\"$1\"\nmax_days=\"$2\"\ncutoff=$(( $(date +%s) - max_days * 86400 ))\nif [ -n \"$pool\" ]; then\n  pools=$pool\nelse\n  pools=$(zpool list -H -o name) || exit 1\nfi\nstarted=0\nfor p in $pools; do\n  health=$(zpool list -H -o health \"$p\" 2>/dev/null)\n  if [ \"$health\" != ONLINE ]; then echo \"$p is ${health:-missing}: not scrubbed\"; continue; fi\n  line=$(zpool status \"$p\" | sed -n 's/^[[:space:]]*scan:[[:space:]]*//p' | head -n 1)\n  case \"$line\" in\n    *\"in progress\"*) echo \"$p: $line\"; started=$((started + 1)); continue ;;\n  esac\n  if [ -z \"$pool\" ]; then\n    when=\n    case \"$line\" in *\" on \"*) when=$(date -d \"${line##* on }\" +%s 2>/dev/null) ;; esac\n    created=$(zfs get -Hp -o value creation \"$p\" 2>/dev/null)\n    [ \"${created:-0}\" -gt \"${when:-0}\" ] 2>/dev/null && when=$created\n    if [ -n \"$when\" ] && [ \"$when\" -ge \"$cutoff\" ]; then echo \"$p: last scrub is recent\"; continue; fi\n  fi\n  zpool scrub \"$p\" && echo \"$p: scrub started\" && started=$((started + 1))\ndone\n[ \"$started\" -gt 0 ] || [ -z \"$pool\" ]\n"
+    }
+   ]
+  },
+  {
+   "id": "nixos.backup.run-restic",
+   "title": "Run the restic backup jobs now",
+   "version": 1,
+   "check": "nixos.backup.restic-verified",
+   "disruptive": false,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 3600,
+   "params": {
+    "job": {
+     "type": "string",
+     "pattern": "[A-Za-z0-9_.@-]{0,64}",
+     "default": "",
+     "description": "The <name> of services.restic.backups.<name> to run; empty runs every restic job."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "job=\"$1\"\nif [ -n \"$job\" ]; then\n  units=\"restic-backups-$job.service\"\nelse\n  units=$(systemctl list-unit-files --no-legend --no-pager 'restic-backups-*.service' | awk '{ print $1 }')\nfi\nif [ -z \"$units\" ]; then\n  echo \"no restic job is declared: set services.restic.backups.<name> in configuration.nix\"\n  exit 1\nfi\nrc=0\nfor u in $units; do\n  echo \"starting $u\"\n  systemctl reset-failed \"$u\" 2>/dev/null\n  # A oneshot: systemctl start returns when the backup has finished (or failed).\n  if systemctl start \"$u\"; then\n    echo \"$u: $(systemctl show -p Result \"$u\")\"\n  else\n    rc=1\n    journalctl -u \"$u\" -n 20 --no-pager\n  fi\ndone\nexit $rc\n"
+    }
+   ]
+  },
+  {
+   "id": "nixos.firewall.reload-declared",
+   "title": "Reload the firewall declared in configuration.nix",
+   "version": 1,
+   "check": "nixos.firewall.baseline",
+   "disruptive": true,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "loaded() { systemctl show -p LoadState \"$1\" 2>/dev/null | grep -qx 'LoadState=loaded'; }\n# networking.nftables.enable (which also carries networking.firewall) loads through\n# nftables.service; NixOS's iptables-based firewall through firewall.service.\nif loaded nftables.service; then\n  unit=nftables.service\nelif loaded firewall.service; then\n  unit=firewall.service\nelse\n  echo \"neither nftables.service nor firewall.service is declared: set networking.nftables.enable = true in configuration.nix\"\n  exit 1\nfi\n# Keep the live ruleset for the incident record before replacing it.\nmkdir -p /var/backups/compliance-agent && chmod 700 /var/backups/compliance-agent\nnft -s list ruleset > /var/backups/compliance-agent/nft-ruleset.before 2>&1\nsystemctl restart \"$unit\" || { systemctl status --no-pager -n 20 \"$unit\"; exit 1; }\necho \"reloaded $unit\"\n",
+     "rollback": "before=/var/backups/compliance-agent/nft-ruleset.before\n[ -s \"$before\" ] || { echo \"no saved ruleset\"; exit 1; }\n# One transaction: flush and reload together, so there is no moment without a firewall.\n{ echo 'flush ruleset'; cat \"$before\"; } | nft -f - || exit 1\necho \"restored the ruleset saved before the reload\"\n"
+    }
+   ]
+  },
+  {
+   "id": "nixos.system.switch-generation",
+   "title": "Bring a NixOS host to the expected system generation",
+   "version": 1,
+   "check": "nixos.system.generation",
+   "disruptive": true,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "The running NixOS system differs from the one the site expects, is older than the allowed age, or is not in the system profile. Roll out the declared configuration with nixos-rebuild switch (or an update order) in a maintenance window; to return to a generation already on the host use nix-env -p /nix/var/nix/profiles/system --set <path> and <path>/bin/switch-to-configuration switch from a console or a transient unit (systemd-run), not from a session that the switch may restart."
     }
    ]
   }

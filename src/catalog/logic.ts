@@ -74,7 +74,9 @@ const OPERATIONS: Record<string, (...args: any[]) => unknown> = {
     return nums.length ? Math.max(...nums) : null;
   },
 };
-for (const [name, fn] of Object.entries(OPERATIONS)) jsonLogic.add_operation(name, fn);
+/** Inside `map`/`filter`, json-logic hands each string item over as a `String` object: unbox it. */
+const unbox = (v: unknown) => (v instanceof String || v instanceof Number || v instanceof Boolean ? v.valueOf() : v);
+for (const [name, fn] of Object.entries(OPERATIONS)) jsonLogic.add_operation(name, (...args: unknown[]) => fn(...args.map(unbox)));
 
 /** json-logic's own operators, which need no registration. */
 const BUILTIN = new Set([
