@@ -26,6 +26,8 @@ const BENCHES = [
   "evidence-verify",
   "evidence-size",
   "evidence-drain",
+  "ssh-exec",
+  "linux-scan",
   "idle-rss",
   "binary-size",
 ] as const;

@@ -1,7 +1,8 @@
 /**
  * The shared command line of every benchmark script: `bun bench/<name>.ts [--quick]
- * [--figures-out FILE]`. Prints the machine, the benchmark's own progress, then its figures as a
- * table; `--figures-out` also writes them as JSON for `bench/run.ts`.
+ * [--figures-out FILE]`, plus any string flags a benchmark declares. Prints the machine, the
+ * benchmark's own progress, then its figures as a table; `--figures-out` also writes them as
+ * JSON for `bench/run.ts`.
  * @module
  */
 import { writeFileSync } from "node:fs";
@@ -14,6 +15,8 @@ import { describeMachine } from "./machine.ts";
 export interface BenchOptions {
   /** Shorten long measurements (e.g. idle RSS over 30 s instead of 5 min). */
   quick: boolean;
+  /** The benchmark's own `--name value` flags, with their defaults filled in. */
+  flags: Readonly<Record<string, string>>;
 }
 
 /**
@@ -21,19 +24,28 @@ export interface BenchOptions {
  *
  * @example
  * if (import.meta.main) await benchMain("binary size", measureBinarySize);
+ * if (import.meta.main) await benchMain("linux scan", measureLinuxScan, { concurrency: "32" });
  */
-export async function benchMain(title: string, measure: (options: BenchOptions) => Promise<Figure[]>): Promise<void> {
+export async function benchMain(
+  title: string,
+  measure: (options: BenchOptions) => Promise<Figure[]>,
+  flagDefaults: Readonly<Record<string, string>> = {},
+): Promise<void> {
   installCleanupHooks();
+  const flagOptions = Object.fromEntries(
+    Object.entries(flagDefaults).map(([name, value]) => [name, { type: "string", default: value } as const]),
+  );
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: "boolean", default: false }, "figures-out": { type: "string" } },
+    options: { quick: { type: "boolean", default: false }, "figures-out": { type: "string" }, ...flagOptions },
     strict: true,
   });
+  const flags = Object.fromEntries(Object.keys(flagDefaults).map((name) => [name, String((values as Record<string, unknown>)[name])]));
   console.log(`== ${title}${values.quick ? " (quick)" : ""}`);
   console.log(describeMachine());
   let figures: Figure[];
   try {
-    figures = await measure({ quick: values.quick });
+    figures = await measure({ quick: values.quick, flags });
   } catch (err) {
     console.error(`bench "${title}" failed:`, err);
     cleanupNow();

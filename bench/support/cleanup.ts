@@ -1,6 +1,7 @@
 /**
- * Nothing a benchmark starts outlives it: child processes and temp dirs are registered here and
- * removed on normal exit, on an uncaught error and on SIGINT/SIGTERM/SIGHUP.
+ * Nothing a benchmark starts outlives it: child processes, temp dirs and other changes to the
+ * machine (a throwaway user) are registered here and undone on normal exit, on an uncaught error
+ * and on SIGINT/SIGTERM/SIGHUP.
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +11,7 @@ import type { Subprocess } from "bun";
 
 const children = new Set<Subprocess>();
 const dirs = new Set<string>();
+const undoSteps = new Set<() => void>();
 
 /** Registers a child so that it is killed if the benchmark ends first; returns it. */
 export function track<T extends Subprocess>(proc: T): T {
@@ -43,7 +45,26 @@ export function tempDir(prefix: string): TempDir {
   };
 }
 
-/** Kills every tracked child (SIGKILL: this is the emergency path) and removes every temp dir. */
+/**
+ * Registers a synchronous step that undoes a change to the machine (e.g. deleting a user); it
+ * runs once, on dispose or at clean-up at the latest, after the children are killed.
+ *
+ * @example
+ * using user = undoLater(() => spawnSync("userdel", ["-f", name]));
+ */
+export function undoLater(undo: () => void): Disposable {
+  const step = () => {
+    if (!undoSteps.delete(step)) return;
+    undo();
+  };
+  undoSteps.add(step);
+  return { [Symbol.dispose]: step };
+}
+
+/**
+ * Kills every tracked child (SIGKILL: this is the emergency path), runs the pending undo steps
+ * (newest first) and removes every temp dir.
+ */
 export function cleanupNow(): void {
   for (const child of children) {
     try {
@@ -53,6 +74,13 @@ export function cleanupNow(): void {
     }
   }
   children.clear();
+  for (const step of [...undoSteps].reverse()) {
+    try {
+      step();
+    } catch (err) {
+      process.stderr.write(`bench: a clean-up step failed: ${String(err)}\n`);
+    }
+  }
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }

@@ -24,6 +24,13 @@ export interface SshExecutorOptions {
   killGraceMs?: number;
 }
 
+interface ExitStatus {
+  code: number | null;
+  signalName?: string;
+}
+/** Exit statuses seen before `#collect` listened, by channel. */
+const EXITS = new WeakMap<ClientChannel, ExitStatus>();
+
 export function createSshExecutor(options: SshExecutorOptions): Executor {
   return new SshExecutor(options);
 }
@@ -197,7 +204,15 @@ class SshExecutor implements Executor {
   #exec(client: Client, command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+        client.exec(command, (error, channel) => {
+          if (error) return reject(error);
+          // The exit status can arrive in the same read as the channel itself, before an awaiting
+          // caller could listen: keep it on the channel from the first moment.
+          channel.once("exit", (code: number | null, signalName?: string) => {
+            EXITS.set(channel, { code, ...(signalName ? { signalName } : {}) });
+          });
+          resolve(channel);
+        });
       } catch (error) {
         reject(error);
       }
@@ -260,11 +275,14 @@ class SshExecutor implements Executor {
         if (timedOut && Number.isInteger(pid)) void this.#fire(`kill -KILL -- -${pid} 2>/dev/null; true`);
       });
       channel.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-      channel.on("exit", (code: number | null, signalName?: string) => {
+      const onExit = ({ code, signalName }: ExitStatus) => {
         exited = true;
         if (typeof code === "number") exitCode = code;
         else if (signalName) signal = signalName.startsWith("SIG") ? signalName : `SIG${signalName}`;
-      });
+      };
+      const early = EXITS.get(channel);
+      if (early) onExit(early);
+      else channel.once("exit", (code: number | null, signalName?: string) => onExit({ code, ...(signalName ? { signalName } : {}) }));
       channel.on("close", () => {
         clearTimeout(deadline);
         if (forceClose) clearTimeout(forceClose);
