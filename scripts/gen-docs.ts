@@ -82,10 +82,18 @@ const PURPOSE: Record<ConfigKey, string> = {
   tls_pin_hash:
     "When set, every call to Central Command must reach a server whose certificate carries this public key, on top " +
     "of the normal certificate check. Upper-case hex is accepted. When not set, no pin is checked.",
-  healing_enabled: "Whether the agent may heal drift on managed machines.",
-  healing_dry_run: "When true, heals are planned and recorded but not run. On by default, so a new appliance changes nothing until someone decides otherwise.",
-  maintenance_window: "Daily window, in local time, in which disruptive heals may run; it may wrap past midnight.",
-  allow_disruptive_outside_window: "Whether disruptive heals may also run outside the maintenance window.",
+  healing_enabled:
+    "Whether the agent may heal drift on managed machines. Central Command's `disable_healing` and `enable_healing` " +
+    "orders override it until the next such order. A refused heal is recorded as a `rejected` action.",
+  healing_dry_run:
+    "When true, heals are planned and recorded (outcome `dry_run`) but not run. On by default, so a new appliance " +
+    "changes nothing until someone decides otherwise.",
+  maintenance_window:
+    "Daily window, in local time, in which runbooks marked disruptive or for the maintenance window may run; it may " +
+    "wrap past midnight. Outside it such a heal is recorded as `deferred`.",
+  allow_disruptive_outside_window:
+    "Whether runbooks marked disruptive may also run outside the maintenance window (runbooks that require the " +
+    "window still wait for it).",
   deployment_mode: "Whether the site is served directly or through a reseller; every evidence record carries it.",
   reseller_id: "The reseller serving the site; every evidence record carries it.",
   order_ttl: "Seconds an order stays valid when Central Command signs only its creation time and no `expires_at`.",
@@ -123,10 +131,6 @@ const PURPOSE: Record<ConfigKey, string> = {
  * generation, so the page cannot keep calling a key unused after a feature starts reading it.
  */
 const NOT_USED_YET: Partial<Record<ConfigKey, { field: string; mentionedIn?: string[] }>> = {
-  healing_enabled: { field: "healingEnabled", mentionedIn: ["src/agent/agent.ts"] },
-  healing_dry_run: { field: "healingDryRun", mentionedIn: ["src/agent/agent.ts"] },
-  maintenance_window: { field: "maintenanceWindow" },
-  allow_disruptive_outside_window: { field: "allowDisruptiveOutsideWindow" },
   rmm_webhook_url: { field: "rmmWebhookUrl" },
   syslog_target: { field: "syslogTarget" },
   webhook_secret_file: { field: "webhookSecretFile" },

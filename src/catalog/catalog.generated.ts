@@ -635,6 +635,197 @@ export const CATALOG_DOCUMENTS = {
    "healer": "linux.auditd.add-hipaa-watches"
   },
   {
+   "id": "linux.auditd.running",
+   "check_type": "linux_audit_logging",
+   "title": "The audit daemon records a bounded rule set",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "critical",
+   "rationale": "The kernel audit trail records who changed accounts, sudoers, SSH configuration and other security files, and who ran privileged commands; it is the record an investigation of a breach starts from. It needs all three parts: auditd running to write it, auditing enabled in the kernel, and rules that say what to record. A rule set that grows without bound (a loop adding watches) floods the log and slows every system call.",
+   "remediation": "Install auditd, \"systemctl enable --now auditd\", put rules in /etc/audit/rules.d/*.rules (for example watches on /etc/passwd, /etc/shadow, /etc/sudoers and /etc/ssh/sshd_config, or a CIS rule set) and load them with \"augenrules --load\". On NixOS set security.auditd.enable = true, security.audit.enable = true and security.audit.rules in configuration.nix.",
+   "improves_on": "The previous generation passed when auditd was active or merely when /var/log/journal existed, so a host with persistent journald and no audit trail at all passed, and so did one whose auditd ran with auditing disabled or no rules. This check requires auditd active, kernel auditing enabled (auditctl -s \"enabled 1\", or 2 when locked) and between one and params.max_rules rules loaded.",
+   "compliance": {
+    "hipaa": [
+     "164.312(b)",
+     "164.308(a)(1)(ii)(D)"
+    ],
+    "soc2": [
+     "CC7.2"
+    ],
+    "pci_dss": [
+     "10.2.1"
+    ],
+    "nist_csf": [
+     "PR.PS-04",
+     "DE.CM-09"
+    ],
+    "cis": [
+     "4.1.1.1",
+     "4.1.1.2"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {
+    "max_rules": 500
+   },
+   "probe": {
+    "shell": "if ! have auditd && ! have auditctl; then echo \"no-auditd\"; exit 0; fi\nsection daemon\nif have systemctl && [ -d /run/systemd/system ]; then\n  systemctl is-active auditd.service 2>&1\nelif pidof auditd >/dev/null 2>&1; then echo active\nelse echo inactive\nfi\nsection status\nauditctl -s 2>&1\nsection rule_count\n# Rules print as -w/-a lines; \"No rules\" means none. Anything else is an error message.\nauditctl -l 2>&1 | awk '/^-[waA] / { n++ } END { print n + 0 }'\nsection rule_errors\nauditctl -l 2>&1 | awk '/^-[waA] / || /^No rules/ { next } { print; if (++e == 3) exit }'\n",
+    "parse": {
+     "daemon": {
+      "kind": "text"
+     },
+     "status": {
+      "kind": "key_value",
+      "separator": "space",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "rule_count": {
+      "kind": "integer"
+     },
+     "rule_errors": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "enabled": {
+     "var": "status.enabled"
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-auditd"
+      ]
+     },
+     "status": "fail",
+     "actual": "auditd is not installed"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "daemon"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "the probe did not report whether auditd runs"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "daemon"
+       },
+       "active"
+      ]
+     },
+     "status": "fail",
+     "actual": "auditd {{daemon}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "in": [
+         {
+          "var": "enabled"
+         },
+         [
+          "0",
+          "1",
+          "2"
+         ]
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "auditctl -s did not report the kernel audit state"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "enabled"
+       },
+       "0"
+      ]
+     },
+     "status": "fail",
+     "actual": "auditd active, but kernel auditing is disabled (enabled 0)"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "rule_count"
+         },
+         0
+        ]
+       },
+       {
+        "length": [
+         {
+          "var": "rule_errors"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "auditctl -l failed: {{rule_errors}}"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "rule_count"
+       },
+       0
+      ]
+     },
+     "status": "fail",
+     "actual": "auditd active, but no audit rules are loaded"
+    },
+    {
+     "if": {
+      ">": [
+       {
+        "var": "rule_count"
+       },
+       {
+        "var": "params.max_rules"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "{{rule_count}} audit rules loaded, more than {{params.max_rules}}",
+     "severity": "medium"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "auditd active, kernel auditing enabled, 1 to {{params.max_rules}} rules loaded",
+   "actual": "auditd {{daemon}}, enabled {{enabled}}, {{rule_count}} rules",
+   "healer": "linux.auditd.start"
+  },
+  {
    "id": "linux.av.edr-healthy",
    "check_type": "av_edr_health",
    "title": "Anti-malware (AV/EDR) service runs, unaltered and current",
@@ -1954,6 +2145,463 @@ export const CATALOG_DOCUMENTS = {
    "actual": "encrypted: {{encrypted}}; swap: {{swap_text}}"
   },
   {
+   "id": "linux.disk.space",
+   "check_type": "linux_disk_space",
+   "title": "Local filesystems have free space and inodes",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "A full filesystem stops what must keep running: the audit daemon halts or suspends logging, databases refuse writes, backups and package updates fail. Running out of inodes (millions of small session or cache files) has the same effect with free blocks left.",
+   "remediation": "Find what grew (\"du -xh --max-depth=2 /var | sort -h | tail\"), remove or move it, clean package caches and old rotated logs, vacuum the journal, and grow the filesystem if the data is legitimate. On NixOS collect old generations (\"nix-collect-garbage --delete-older-than 30d\").",
+   "improves_on": "The previous generation parsed \"df -h\" and its runbook only looked at the root filesystem, so a full /var or /home was reported but never verified as healed. This check reads every local disk filesystem (network mounts are skipped so a dead NFS server cannot hang the scan), skips read-only images (squashfs, ISO, the NixOS /nix/store bind mount), checks inodes as well as blocks, and takes its thresholds from site parameters.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(7)(ii)(A)",
+     "164.312(b)"
+    ],
+    "soc2": [
+     "A1.1"
+    ],
+    "nist_csf": [
+     "PR.IR-04"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "warn_percent": 90,
+    "critical_percent": 95
+   },
+   "probe": {
+    "shell": "if ! have df; then echo \"no-df\"; exit 0; fi\n# -l: local filesystems only; -x: in-memory and read-only image types, which are full by design.\nset -- -l -x tmpfs -x devtmpfs -x overlay -x squashfs -x iso9660 -x udf -x ramfs -x efivarfs\nsection space\ndf -P -T \"$@\" 2>&1 | awk 'NR > 1 || $1 != \"Filesystem\"'\nsection inodes\ndf -P -T -i \"$@\" 2>&1 | awk 'NR > 1 || $1 != \"Filesystem\"'\n",
+    "parse": {
+     "space": {
+      "kind": "table",
+      "columns": [
+       "filesystem",
+       "type",
+       "size",
+       "used",
+       "available",
+       "percent",
+       "mount"
+      ],
+      "delimiter": "whitespace"
+     },
+     "inodes": {
+      "kind": "table",
+      "columns": [
+       "filesystem",
+       "type",
+       "size",
+       "used",
+       "available",
+       "percent",
+       "mount"
+      ],
+      "delimiter": "whitespace"
+     }
+    }
+   },
+   "facts": {
+    "disks": {
+     "filter": [
+      {
+       "var": "space"
+      },
+      {
+       "and": [
+        {
+         "match": [
+          {
+           "var": "percent"
+          },
+          "^[0-9]+%$"
+         ]
+        },
+        {
+         "!": [
+          {
+           "match": [
+            {
+             "var": "mount"
+            },
+            "^/nix/store$"
+           ]
+          }
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "inode_rows": {
+     "filter": [
+      {
+       "var": "inodes"
+      },
+      {
+       "and": [
+        {
+         "match": [
+          {
+           "var": "percent"
+          },
+          "^[0-9]+%$"
+         ]
+        },
+        {
+         "!": [
+          {
+           "match": [
+            {
+             "var": "mount"
+            },
+            "^/nix/store$"
+           ]
+          }
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "usage": {
+     "map": [
+      {
+       "var": "disks"
+      },
+      {
+       "cat": [
+        {
+         "var": "mount"
+        },
+        " at ",
+        {
+         "var": "percent"
+        }
+       ]
+      }
+     ]
+    },
+    "warn_blocks": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "disks"
+        },
+        {
+         "if": [
+          {
+           ">=": [
+            {
+             "number": [
+              {
+               "var": "current.percent"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.mount"
+               },
+               " at ",
+               {
+                "var": "current.percent"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.warn_percent"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "warn_inodes": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "inode_rows"
+        },
+        {
+         "if": [
+          {
+           ">=": [
+            {
+             "number": [
+              {
+               "var": "current.percent"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               "inodes of ",
+               {
+                "var": "current.mount"
+               },
+               " at ",
+               {
+                "var": "current.percent"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.warn_percent"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "critical_blocks": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "disks"
+        },
+        {
+         "if": [
+          {
+           ">=": [
+            {
+             "number": [
+              {
+               "var": "current.percent"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               {
+                "var": "current.mount"
+               },
+               " at ",
+               {
+                "var": "current.percent"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.critical_percent"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "critical_inodes": {
+     "grep": [
+      {
+       "reduce": [
+        {
+         "var": "inode_rows"
+        },
+        {
+         "if": [
+          {
+           ">=": [
+            {
+             "number": [
+              {
+               "var": "current.percent"
+              }
+             ]
+            },
+            {
+             "var": "accumulator.0"
+            }
+           ]
+          },
+          {
+           "merge": [
+            {
+             "var": "accumulator"
+            },
+            [
+             {
+              "cat": [
+               "inodes of ",
+               {
+                "var": "current.mount"
+               },
+               " at ",
+               {
+                "var": "current.percent"
+               }
+              ]
+             }
+            ]
+           ]
+          },
+          {
+           "var": "accumulator"
+          }
+         ]
+        },
+        [
+         {
+          "var": "params.critical_percent"
+         }
+        ]
+       ]
+      },
+      "."
+     ]
+    },
+    "over_warn": {
+     "merge": [
+      {
+       "var": "warn_blocks"
+      },
+      {
+       "var": "warn_inodes"
+      }
+     ]
+    },
+    "over_critical": {
+     "merge": [
+      {
+       "var": "critical_blocks"
+      },
+      {
+       "var": "critical_inodes"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-df"
+      ]
+     },
+     "status": "error",
+     "reason": "df is not installed"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "length": [
+         {
+          "var": "disks"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "df listed no local disk filesystem"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "over_critical"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "over {{params.critical_percent}} %: {{over_critical}}",
+     "severity": "high"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "over_warn"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "over {{params.warn_percent}} %: {{over_warn}}"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "every local filesystem under {{params.warn_percent}} % of blocks and inodes used",
+   "actual": "{{usage}}",
+   "healer": "linux.disk.cleanup"
+  },
+  {
    "id": "linux.fail2ban.active",
    "check_type": "linux_fail2ban",
    "title": "SSH password logins are protected against guessing",
@@ -2660,6 +3308,668 @@ export const CATALOG_DOCUMENTS = {
    "expected": "shadow files 0640 or stricter (root:root or root:shadow), passwd/group/sshd_config 0644 or stricter, sudoers 0440 or stricter, all owned by root",
    "actual": "{{checked}}",
    "healer": "linux.files.fix-sensitive-permissions"
+  },
+  {
+   "id": "linux.firewall.active",
+   "check_type": "linux_firewall",
+   "title": "A host firewall filters incoming traffic",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "A host firewall is the last barrier between the network and every service that listens on a server, including ones installed by accident or left on defaults. Loaded tables that accept everything look like a firewall in a rule count but stop nothing.",
+   "remediation": "Enable the distribution's firewall with a rule set that drops unsolicited input and allows the services the host offers (SSH first): firewalld on RHEL-family (\"systemctl enable --now firewalld\"), ufw on Ubuntu (\"ufw allow OpenSSH\", then \"ufw enable\"), nftables on Debian (an input chain with \"policy drop\" in /etc/nftables.conf, then \"systemctl enable --now nftables\"). Cover IPv6 too when the host has IPv6 addresses. On NixOS set networking.firewall.enable = true (the default) and list the open ports in networking.firewall.allowedTCPPorts.",
+   "improves_on": "The previous generation passed when any rule existed at all (a ufw rule count, nft rule lines or iptables lines), so Docker's NAT rules or Debian's stock nftables.conf (empty chains, policy accept) counted as a firewall. This check follows what the kernel does with an incoming packet: an input chain passes only with policy drop, or with a drop or reject rule reachable from it through jumps (firewalld's final reject, NixOS's nixos-fw-refuse), and not when an unconditional accept comes first. It reads nftables and legacy iptables, and IPv6 input as well when the host has IPv6 addresses.",
+   "compliance": {
+    "hipaa": [
+     "164.312(e)(1)"
+    ],
+    "soc2": [
+     "CC6.6"
+    ],
+    "pci_dss": [
+     "1.4.1",
+     "1.4.2"
+    ],
+    "nist_csf": [
+     "PR.IR-01"
+    ],
+    "cis": [
+     "3.5"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "NFT_AWK='\n{ line = $0; o = gsub(/\\{/, \"{\", line); c = gsub(/\\}/, \"}\", line) }\ndepth == 0 && $1 == \"table\" { fam = $2; tbl = $3 }\ndepth == 1 && $1 == \"chain\" { cur = fam \" \" tbl \" \" $2; inchain = 1; names[++nch] = cur }\ndepth == 2 && inchain && $1 != \"}\" {\n  if ($1 == \"type\" && $0 ~ / hook /) {\n    for (i = 1; i < NF; i++) { if ($i == \"hook\") hook[cur] = $(i + 1); if ($i == \"policy\") { p = $(i + 1); sub(/;.*/, \"\", p); pol[cur] = p } }\n  } else {\n    n[cur]++; acts = 0\n    for (i = 1; i < NF; i++) if ($i == \"jump\" || $i == \"goto\") { t = $(i + 1); gsub(/[,;}]/, \"\", t); esrc[++ne] = cur; edst[ne] = fam \" \" tbl \" \" t; acts = 1 }\n    if ($0 ~ /(^|[ \\t])(drop|reject)([ \\t;,]|$)/ && $0 !~ /ct state invalid/) { blk[cur] = 1; acts = 1 }\n    r = $0; gsub(/counter packets [0-9]+ bytes [0-9]+/, \"\", r); gsub(/^[ \\t]+|[ \\t]+$/, \"\", r)\n    if (r == \"accept\" && !acted[cur]) acceptall[cur] = 1\n    if (acts) acted[cur] = 1\n  }\n}\n{ depth += o - c; if (depth < 2) inchain = 0 }\nEND {\n  for (k in blk) reach[k] = 1\n  for (it = 0; it < 32; it++) { ch = 0; for (e = 1; e <= ne; e++) if (reach[edst[e]] && !reach[esrc[e]]) { reach[esrc[e]] = 1; ch = 1 } if (!ch) break }\n  for (i = 1; i <= nch; i++) {\n    k = names[i]; if (hook[k] != \"input\") continue\n    p = pol[k]; if (p == \"\") p = \"accept\"\n    split(k, a, \" \"); print \"nft\", a[1], a[2], a[3], p, n[k] + 0, (!acceptall[k] && (p == \"drop\" || reach[k])) ? \"yes\" : \"no\"\n  }\n}'\nIPT_AWK='\n$1 == \"-P\" { pol[$2] = tolower($3) }\n$1 == \"-A\" {\n  ch = $2; n[ch]++; t = \"\"\n  for (i = 3; i < NF; i++) if ($i == \"-j\" || $i == \"-g\") t = $(i + 1)\n  if ((t == \"DROP\" || t == \"REJECT\") && $0 !~ /state INVALID/) { blk[ch] = 1; acted[ch] = 1 }\n  else if (t != \"\" && t !~ /^(ACCEPT|RETURN|LOG|NFLOG|ULOG|MARK|CONNMARK|CT|TRACE|AUDIT|NOTRACK|TCPMSS|CHECKSUM)$/) { esrc[++ne] = ch; edst[ne] = t; acted[ch] = 1 }\n  if ($0 ~ /^-A [^ ]+ -j ACCEPT$/ && !acted[ch]) acceptall[ch] = 1\n}\nEND {\n  for (k in blk) reach[k] = 1\n  for (it = 0; it < 32; it++) { c = 0; for (e = 1; e <= ne; e++) if (reach[edst[e]] && !reach[esrc[e]]) { reach[esrc[e]] = 1; c = 1 } if (!c) break }\n  p = pol[\"INPUT\"]\n  if (p != \"\") print src, fam, \"filter\", \"INPUT\", p, n[\"INPUT\"] + 0, (!acceptall[\"INPUT\"] && (p == \"drop\" || reach[\"INPUT\"])) ? \"yes\" : \"no\"\n}'\nif ! have nft && ! have iptables && ! have iptables-legacy; then echo \"no-tools\"; exit 0; fi\nerrors=\nsection filters\necho \"source family table chain policy rules filtering\"\nif have nft; then\n  if rs=$(nft list ruleset 2>&1); then printf '%s\\n' \"$rs\" | awk \"$NFT_AWK\"; else errors=\"nft: $rs\"; fi\nfi\nfor fam in ip ip6; do\n  if [ \"$fam\" = ip ]; then cmd=iptables; names=/proc/net/ip_tables_names; else cmd=ip6tables; names=/proc/net/ip6_tables_names; fi\n  use=\n  # Legacy (x_tables) rules are invisible to nft; their table list names \"filter\" only when loaded.\n  if grep -qsx filter \"$names\"; then\n    if have \"$cmd-legacy\"; then use=\"$cmd-legacy\"; elif have \"$cmd\"; then use=\"$cmd\"; fi\n  elif ! have nft && have \"$cmd\"; then\n    use=\"$cmd\"\n  fi\n  [ -n \"$use\" ] || continue\n  if rs=$(\"$use\" -w 5 -S 2>&1 || \"$use\" -S 2>&1); then printf '%s\\n' \"$rs\" | awk -v src=\"$use\" -v fam=\"$fam\" \"$IPT_AWK\"\n  else errors=\"$errors\n$use: $rs\"; fi\ndone\nsection errors\nprintf '%s\\n' \"$errors\" | head -n 5\nsection ipv6\nif grep -qs . /proc/net/if_inet6; then echo enabled; else echo disabled; fi\nsection services\nif have systemctl && [ -d /run/systemd/system ]; then\n  for s in firewalld nftables netfilter-persistent iptables ip6tables firewall; do\n    [ \"$(systemctl is-active \"$s.service\" 2>/dev/null)\" = active ] && echo \"$s\"\n  done\nfi\n# \"ufw enable\" loads the rules without starting ufw.service, so ask ufw itself.\nif have ufw && ufw status 2>/dev/null | grep -q '^Status: active'; then echo ufw; fi\nexit 0\n",
+    "parse": {
+     "filters": {
+      "kind": "table",
+      "delimiter": "whitespace"
+     },
+     "errors": {
+      "kind": "lines",
+      "skip_comments": false
+     },
+     "ipv6": {
+      "kind": "text"
+     },
+     "services": {
+      "kind": "lines",
+      "skip_comments": false
+     }
+    }
+   },
+   "facts": {
+    "chains": {
+     "filter": [
+      {
+       "var": "filters"
+      },
+      {
+       "in": [
+        {
+         "var": "filtering"
+        },
+        [
+         "yes",
+         "no"
+        ]
+       ]
+      }
+     ]
+    },
+    "ipv4_filtered": {
+     "some": [
+      {
+       "var": "chains"
+      },
+      {
+       "and": [
+        {
+         "in": [
+          {
+           "var": "family"
+          },
+          [
+           "inet",
+           "ip"
+          ]
+         ]
+        },
+        {
+         "==": [
+          {
+           "var": "filtering"
+          },
+          "yes"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "ipv6_filtered": {
+     "some": [
+      {
+       "var": "chains"
+      },
+      {
+       "and": [
+        {
+         "in": [
+          {
+           "var": "family"
+          },
+          [
+           "inet",
+           "ip6"
+          ]
+         ]
+        },
+        {
+         "==": [
+          {
+           "var": "filtering"
+          },
+          "yes"
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "seen": {
+     "map": [
+      {
+       "var": "chains"
+      },
+      {
+       "cat": [
+        {
+         "var": "source"
+        },
+        " ",
+        {
+         "var": "family"
+        },
+        " ",
+        {
+         "var": "table"
+        },
+        "/",
+        {
+         "var": "chain"
+        },
+        " policy ",
+        {
+         "var": "policy"
+        },
+        ", ",
+        {
+         "var": "rules"
+        },
+        " rules",
+        {
+         "if": [
+          {
+           "==": [
+            {
+             "var": "filtering"
+            },
+            "yes"
+           ]
+          },
+          " (filters)",
+          " (filters nothing)"
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-tools"
+      ]
+     },
+     "status": "fail",
+     "actual": "neither nft nor iptables is installed"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "length": [
+         {
+          "var": "errors"
+         }
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "ipv4_filtered"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "cannot read the packet filter: {{errors}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "ipv4_filtered"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "no IPv4 input filtering; input chains: {{seen}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "ipv6"
+         },
+         "enabled"
+        ]
+       },
+       {
+        "!": [
+         {
+          "var": "ipv6_filtered"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "IPv6 input not filtered; input chains: {{seen}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "ipv6"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "the probe did not say whether IPv6 is enabled"
+    },
+    {
+     "status": "pass"
+    }
+   ],
+   "expected": "an input chain that drops unsolicited traffic (IPv4, and IPv6 when enabled)",
+   "actual": "input filtered by {{seen}}; firewall services active: {{services}}",
+   "healer": "linux.firewall.enable"
+  },
+  {
+   "id": "linux.kernel.network-hardening",
+   "check_type": "linux_kernel_params",
+   "title": "The kernel's IPv4 stack is hardened against spoofing and redirects",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "A host that accepts ICMP redirects or source-routed packets lets anyone on the local network reroute its traffic through themselves; one that sends redirects or forwards packets can be used as a router between networks that were meant to be apart. Reverse-path filtering drops packets with spoofed source addresses, and SYN cookies keep a server answering during a SYN flood.",
+   "remediation": "Set net.ipv4.tcp_syncookies = 1, net.ipv4.conf.all.accept_redirects = 0, net.ipv4.conf.all.send_redirects = 0, net.ipv4.conf.all.rp_filter = 1 (or 2, loose, on multi-homed hosts), net.ipv4.conf.all.accept_source_route = 0 and, unless the host routes, net.ipv4.ip_forward = 0 in /etc/sysctl.d/*.conf, and apply them with \"sysctl --system\". On NixOS set them in boot.kernel.sysctl. A router, VPN gateway or container host needs forwarding: set the check's router parameter instead of turning forwarding off.",
+   "improves_on": "The previous generation failed every router and Docker host on ip_forward with no way to say the host routes, collected rp_filter without judging it, and ignored send_redirects and source routing. This check judges all six values, lists each wrong one, reads them from /proc/sys (no dependence on the sysctl tool), and skips ip_forward and send_redirects when params.router is true.",
+   "compliance": {
+    "hipaa": [
+     "164.312(e)(1)"
+    ],
+    "soc2": [
+     "CC6.6"
+    ],
+    "pci_dss": [
+     "1.4.3"
+    ],
+    "nist_csf": [
+     "PR.PS-01",
+     "PR.IR-01"
+    ],
+    "cis": [
+     "3.1.1",
+     "3.1.2",
+     "3.2.1",
+     "3.2.2",
+     "3.2.7",
+     "3.2.8"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "router": false
+   },
+   "probe": {
+    "shell": "section sysctl\n# Printed as their /proc/sys paths: the keys then contain no dots, which json-logic reads as paths.\nfor k in ip_forward tcp_syncookies conf/all/accept_redirects conf/all/send_redirects conf/all/rp_filter conf/all/accept_source_route; do\n  f=/proc/sys/net/ipv4/$k\n  if [ -r \"$f\" ]; then printf '%s = %s\\n' \"$k\" \"$(cat \"$f\")\"; else printf '%s = missing\\n' \"$k\"; fi\ndone\n",
+    "parse": {
+     "sysctl": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "is_router": {
+     "in": [
+      {
+       "var": "params.router"
+      },
+      [
+       true,
+       "true"
+      ]
+     ]
+    },
+    "ip_forward": {
+     "var": "sysctl.ip_forward"
+    },
+    "syncookies": {
+     "var": "sysctl.tcp_syncookies"
+    },
+    "accept_redirects": {
+     "var": "sysctl.conf/all/accept_redirects"
+    },
+    "send_redirects": {
+     "var": "sysctl.conf/all/send_redirects"
+    },
+    "rp_filter": {
+     "var": "sysctl.conf/all/rp_filter"
+    },
+    "source_route": {
+     "var": "sysctl.conf/all/accept_source_route"
+    },
+    "unreadable": {
+     "grep": [
+      [
+       {
+        "if": [
+         {
+          "in": [
+           {
+            "var": "ip_forward"
+           },
+           [
+            "0",
+            "1"
+           ]
+          ]
+         },
+         "",
+         "net.ipv4.ip_forward"
+        ]
+       },
+       {
+        "if": [
+         {
+          "in": [
+           {
+            "var": "syncookies"
+           },
+           [
+            "0",
+            "1",
+            "2"
+           ]
+          ]
+         },
+         "",
+         "net.ipv4.tcp_syncookies"
+        ]
+       },
+       {
+        "if": [
+         {
+          "in": [
+           {
+            "var": "accept_redirects"
+           },
+           [
+            "0",
+            "1"
+           ]
+          ]
+         },
+         "",
+         "net.ipv4.conf.all.accept_redirects"
+        ]
+       },
+       {
+        "if": [
+         {
+          "in": [
+           {
+            "var": "send_redirects"
+           },
+           [
+            "0",
+            "1"
+           ]
+          ]
+         },
+         "",
+         "net.ipv4.conf.all.send_redirects"
+        ]
+       },
+       {
+        "if": [
+         {
+          "in": [
+           {
+            "var": "rp_filter"
+           },
+           [
+            "0",
+            "1",
+            "2"
+           ]
+          ]
+         },
+         "",
+         "net.ipv4.conf.all.rp_filter"
+        ]
+       },
+       {
+        "if": [
+         {
+          "match": [
+           {
+            "var": "source_route"
+           },
+           "^-?[0-9]+$"
+          ]
+         },
+         "",
+         "net.ipv4.conf.all.accept_source_route"
+        ]
+       }
+      ],
+      "."
+     ]
+    },
+    "wrong": {
+     "grep": [
+      [
+       {
+        "if": [
+         {
+          "and": [
+           {
+            "!": [
+             {
+              "var": "is_router"
+             }
+            ]
+           },
+           {
+            "!=": [
+             {
+              "var": "ip_forward"
+             },
+             "0"
+            ]
+           }
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.ip_forward=",
+           {
+            "var": "ip_forward"
+           },
+           " (want 0)"
+          ]
+         },
+         ""
+        ]
+       },
+       {
+        "if": [
+         {
+          "!=": [
+           {
+            "var": "syncookies"
+           },
+           "1"
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.tcp_syncookies=",
+           {
+            "var": "syncookies"
+           },
+           " (want 1)"
+          ]
+         },
+         ""
+        ]
+       },
+       {
+        "if": [
+         {
+          "!=": [
+           {
+            "var": "accept_redirects"
+           },
+           "0"
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.conf.all.accept_redirects=",
+           {
+            "var": "accept_redirects"
+           },
+           " (want 0)"
+          ]
+         },
+         ""
+        ]
+       },
+       {
+        "if": [
+         {
+          "and": [
+           {
+            "!": [
+             {
+              "var": "is_router"
+             }
+            ]
+           },
+           {
+            "!=": [
+             {
+              "var": "send_redirects"
+             },
+             "0"
+            ]
+           }
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.conf.all.send_redirects=",
+           {
+            "var": "send_redirects"
+           },
+           " (want 0)"
+          ]
+         },
+         ""
+        ]
+       },
+       {
+        "if": [
+         {
+          "!": [
+           {
+            "in": [
+             {
+              "var": "rp_filter"
+             },
+             [
+              "1",
+              "2"
+             ]
+            ]
+           }
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.conf.all.rp_filter=",
+           {
+            "var": "rp_filter"
+           },
+           " (want 1 or 2)"
+          ]
+         },
+         ""
+        ]
+       },
+       {
+        "if": [
+         {
+          "!=": [
+           {
+            "var": "source_route"
+           },
+           "0"
+          ]
+         },
+         {
+          "cat": [
+           "net.ipv4.conf.all.accept_source_route=",
+           {
+            "var": "source_route"
+           },
+           " (want 0)"
+          ]
+         },
+         ""
+        ]
+       }
+      ],
+      "."
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "length": [
+       {
+        "var": "unreadable"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "cannot read {{unreadable}}"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "wrong"
+       }
+      ]
+     },
+     "status": "fail"
+    },
+    {
+     "status": "pass",
+     "actual": "ip_forward {{ip_forward}}, tcp_syncookies {{syncookies}}, accept_redirects {{accept_redirects}}, send_redirects {{send_redirects}}, rp_filter {{rp_filter}}, accept_source_route {{source_route}} (router: {{is_router}})"
+    }
+   ],
+   "expected": "ip_forward 0 (unless a router), tcp_syncookies 1, accept_redirects 0, send_redirects 0 (unless a router), rp_filter 1 or 2, accept_source_route 0",
+   "actual": "{{wrong}}",
+   "healer": "linux.kernel.harden-network-sysctl"
   },
   {
    "id": "linux.logging.continuity",
@@ -4182,6 +5492,213 @@ export const CATALOG_DOCUMENTS = {
    "healer": "linux.node-exporter.restart"
   },
   {
+   "id": "linux.sshd.password-auth-disabled",
+   "check_type": "linux_ssh_config",
+   "title": "SSH refuses password logins",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "A password that travels to sshd can be guessed, sprayed or reused from another breach; keys (or keys plus a second factor) tie each login to something the user holds. Scanners on the internet and on a compromised workstation try passwords against every sshd they find.",
+   "remediation": "Set \"PasswordAuthentication no\" and \"KbdInteractiveAuthentication no\" in a drop-in that sshd reads first (/etc/ssh/sshd_config.d/00-*.conf where sshd_config includes that directory, else at the top of /etc/ssh/sshd_config), remove \"PasswordAuthentication yes\" from Match blocks, check with \"sshd -t\" and reload sshd. Make sure every administrator has a working key first. On NixOS set services.openssh.settings.PasswordAuthentication = false and services.openssh.settings.KbdInteractiveAuthentication = false (NixOS enables both by default).",
+   "improves_on": "The previous generation grepped /etc/ssh/sshd_config for PasswordAuthentication, missing the sshd_config.d drop-ins (where cloud images set it) and sshd's first-value-wins rule; the runbook it routed to only fixed PermitRootLogin. This check reads the effective value from \"sshd -T\", also counts keyboard-interactive logins through PAM (which ask for the same password), accepts an AuthenticationMethods setting that requires a key in every method list, and flags Match blocks that turn passwords back on for some users or addresses.",
+   "compliance": {
+    "hipaa": [
+     "164.312(d)",
+     "164.312(a)(1)"
+    ],
+    "soc2": [
+     "CC6.1"
+    ],
+    "nist_csf": [
+     "PR.AA-03"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 20,
+   "params": {},
+   "probe": {
+    "shell": "if ! have sshd && [ ! -x /usr/sbin/sshd ]; then echo \"no-sshd\"; exit 0; fi\nsection effective\n# Without -C, sshd -T prints the global settings; Match blocks are read separately below.\nsshd -T 2>&1\nsection match_overrides\nfor f in /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf; do\n  [ -r \"$f\" ] || continue\n  awk -v f=\"$f\" '\n    { line = $0; sub(/^[ \\t]+/, \"\", line); n = split(line, w, /[ \\t=]+/); k = tolower(w[1]); v = tolower(w[2]) }\n    k == \"match\" { inmatch = (v != \"all\"); next }\n    inmatch && v == \"yes\" && (k == \"passwordauthentication\" || k == \"kbdinteractiveauthentication\" || k == \"challengeresponseauthentication\") { print f \":\" FNR \": \" line }\n  ' \"$f\"\ndone\n",
+    "parse": {
+     "effective": {
+      "kind": "key_value",
+      "separator": "space",
+      "lowercase_keys": true,
+      "multi": false,
+      "skip_comments": true
+     },
+     "match_overrides": {
+      "kind": "lines",
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "password": {
+     "lower": [
+      {
+       "var": "effective.passwordauthentication"
+      }
+     ]
+    },
+    "kbdint": {
+     "or": [
+      {
+       "==": [
+        {
+         "lower": [
+          {
+           "var": "effective.kbdinteractiveauthentication"
+          }
+         ]
+        },
+        "yes"
+       ]
+      },
+      {
+       "==": [
+        {
+         "lower": [
+          {
+           "var": "effective.challengeresponseauthentication"
+          }
+         ]
+        },
+        "yes"
+       ]
+      }
+     ]
+    },
+    "pam_password": {
+     "and": [
+      {
+       "var": "kbdint"
+      },
+      {
+       "==": [
+        {
+         "lower": [
+          {
+           "var": "effective.usepam"
+          }
+         ]
+        },
+        "yes"
+       ]
+      }
+     ]
+    },
+    "auth_methods": {
+     "var": "effective.authenticationmethods"
+    },
+    "key_required": {
+     "and": [
+      {
+       "var": "auth_methods"
+      },
+      {
+       "!=": [
+        {
+         "var": "auth_methods"
+        },
+        "any"
+       ]
+      },
+      {
+       "all": [
+        {
+         "split": [
+          {
+           "var": "auth_methods"
+          },
+          " "
+         ]
+        },
+        {
+         "match": [
+          {
+           "var": ""
+          },
+          "(^|,)publickey(,|$)"
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-sshd"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "sshd is not installed"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "password"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "sshd -T did not report PasswordAuthentication"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "match_overrides"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "passwords re-enabled in a Match block: {{match_overrides}}"
+    },
+    {
+     "if": {
+      "var": "key_required"
+     },
+     "status": "pass",
+     "actual": "AuthenticationMethods {{auth_methods}} requires a key"
+    },
+    {
+     "if": {
+      "!=": [
+       {
+        "var": "password"
+       },
+       "no"
+      ]
+     },
+     "status": "fail"
+    },
+    {
+     "if": {
+      "var": "pam_password"
+     },
+     "status": "fail",
+     "actual": "PasswordAuthentication no, but keyboard-interactive through PAM still asks for passwords"
+    },
+    {
+     "status": "pass",
+     "actual": "PasswordAuthentication no, KbdInteractiveAuthentication no"
+    }
+   ],
+   "expected": "PasswordAuthentication no and no keyboard-interactive password prompt",
+   "actual": "PasswordAuthentication {{password}}",
+   "healer": "linux.sshd.disable-password-auth"
+  },
+  {
    "id": "linux.sshd.root-login-disabled",
    "check_type": "linux_ssh_config",
    "title": "SSH refuses password logins as root",
@@ -4283,6 +5800,753 @@ export const CATALOG_DOCUMENTS = {
    "expected": "PermitRootLogin no or prohibit-password",
    "actual": "PermitRootLogin {{root_login}}",
    "healer": "linux.sshd.disable-root-login"
+  },
+  {
+   "id": "linux.suid.unexpected",
+   "check_type": "linux_suid_binaries",
+   "title": "No unexpected SUID or SGID programs",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "high",
+   "rationale": "A set-user-ID program runs with its owner's rights, usually root. A copy of a shell with the SUID bit in /tmp or /dev/shm is a classic backdoor left after a compromise, and a vendor program with an unneeded SUID bit is a privilege escalation waiting for its first bug.",
+   "remediation": "For each file listed, find the package it belongs to (\"dpkg -S FILE\" or \"rpm -qf FILE\"). Remove SUID/SGID programs nobody needs (\"chmod u-s,g-s FILE\", or remove the package), investigate one that belongs to no package as a possible compromise, and add programs the practice needs to the check's allowed list. On NixOS, SUID wrappers come only from security.wrappers in configuration.nix.",
+   "improves_on": "The previous generation ran an unbounded \"find /\" (into network mounts and container storage) that kept only the first 50 files and compared them with a short list, so findings past the fiftieth were lost and SGID programs were never looked at; its runbook deleted files from temp directories only, so most findings could never verify as healed. This check searches the local filesystems of /, /usr, /var, /home, /opt, /srv and the temp directories with -xdev, skips the Nix store and container image storage, covers SGID as well as SUID, maps NixOS wrappers to /run/wrappers/bin, and takes the allow-list (exact paths and patterns) as parameters.",
+   "compliance": {
+    "hipaa": [
+     "164.312(a)(1)",
+     "164.308(a)(1)(ii)(D)"
+    ],
+    "soc2": [
+     "CC6.8",
+     "CC7.1"
+    ],
+    "nist_csf": [
+     "PR.PS-01",
+     "DE.CM-09"
+    ],
+    "cis": [
+     "6.1.13",
+     "6.1.14"
+    ]
+   },
+   "privileged": true,
+   "timeout_seconds": 90,
+   "params": {
+    "allowed": [
+     "/usr/bin/at",
+     "/usr/bin/bsd-write",
+     "/usr/bin/chage",
+     "/usr/bin/chfn",
+     "/usr/bin/chsh",
+     "/usr/bin/crontab",
+     "/usr/bin/doas",
+     "/usr/bin/dotlockfile",
+     "/usr/bin/expiry",
+     "/usr/bin/fusermount",
+     "/usr/bin/fusermount3",
+     "/usr/bin/gpasswd",
+     "/usr/bin/ksu",
+     "/usr/bin/locate",
+     "/usr/bin/mlocate",
+     "/usr/bin/mount",
+     "/usr/bin/newgidmap",
+     "/usr/bin/newgrp",
+     "/usr/bin/newuidmap",
+     "/usr/bin/ntfs-3g",
+     "/usr/bin/passwd",
+     "/usr/bin/pkexec",
+     "/usr/bin/plocate",
+     "/usr/bin/ssh-agent",
+     "/usr/bin/su",
+     "/usr/bin/sudo",
+     "/usr/bin/umount",
+     "/usr/bin/vmware-user-suid-wrapper",
+     "/usr/bin/wall",
+     "/usr/bin/write",
+     "/usr/bin/write.ul",
+     "/usr/lib/dbus-1.0/dbus-daemon-launch-helper",
+     "/usr/lib/eject/dmcrypt-get-device",
+     "/usr/lib/openssh/ssh-keysign",
+     "/usr/lib/policykit-1/polkit-agent-helper-1",
+     "/usr/lib/polkit-1/polkit-agent-helper-1",
+     "/usr/lib/snapd/snap-confine",
+     "/usr/lib/xorg/Xorg.wrap",
+     "/usr/libexec/cockpit-session",
+     "/usr/libexec/dbus-1/dbus-daemon-launch-helper",
+     "/usr/libexec/openssh/ssh-keysign",
+     "/usr/libexec/polkit-agent-helper-1",
+     "/usr/libexec/sssd/krb5_child",
+     "/usr/libexec/sssd/ldap_child",
+     "/usr/libexec/sssd/proxy_child",
+     "/usr/libexec/sssd/selinux_child",
+     "/usr/libexec/utempter/utempter",
+     "/usr/sbin/exim4",
+     "/usr/sbin/grub2-set-bootflag",
+     "/usr/sbin/mount.nfs",
+     "/usr/sbin/pam_extrausers_chkpwd",
+     "/usr/sbin/pam_timestamp_check",
+     "/usr/sbin/postdrop",
+     "/usr/sbin/postqueue",
+     "/usr/sbin/unix_chkpwd",
+     "/usr/sbin/userhelper",
+     "/usr/sbin/usernetctl",
+     "/bin/fusermount",
+     "/bin/mount",
+     "/bin/ntfs-3g",
+     "/bin/ping",
+     "/bin/su",
+     "/bin/umount",
+     "/sbin/mount.nfs",
+     "/sbin/pam_extrausers_chkpwd",
+     "/sbin/unix_chkpwd",
+     "/run/wrappers/bin/chsh",
+     "/run/wrappers/bin/crontab",
+     "/run/wrappers/bin/dbus-daemon-launch-helper",
+     "/run/wrappers/bin/doas",
+     "/run/wrappers/bin/fusermount",
+     "/run/wrappers/bin/fusermount3",
+     "/run/wrappers/bin/mount",
+     "/run/wrappers/bin/newgidmap",
+     "/run/wrappers/bin/newgrp",
+     "/run/wrappers/bin/newuidmap",
+     "/run/wrappers/bin/passwd",
+     "/run/wrappers/bin/pkexec",
+     "/run/wrappers/bin/polkit-agent-helper-1",
+     "/run/wrappers/bin/sg",
+     "/run/wrappers/bin/su",
+     "/run/wrappers/bin/sudo",
+     "/run/wrappers/bin/sudoedit",
+     "/run/wrappers/bin/umount",
+     "/run/wrappers/bin/unix_chkpwd"
+    ],
+    "allowed_patterns": [
+     "^/usr/lib/[a-z0-9_]+-linux-gnu[a-z0-9_]*/utempter/utempter$"
+    ]
+   },
+   "probe": {
+    "shell": "if ! have find; then echo \"no-find\"; exit 0; fi\nsection files\n# -xdev per starting point keeps to local disks; the pruned paths hold container images\n# (each with its own su and mount) and the Nix store (which refuses SUID files).\nfor d in / /usr /var /home /opt /srv /tmp /var/tmp /dev/shm /run/wrappers; do\n  [ -d \"$d\" ] || continue\n  nice -n 10 find \"$d\" -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /nix/store \\\n    -o -path /var/lib/docker -o -path /var/lib/containers -o -path /var/lib/lxc -o -path /var/lib/lxd \\\n    -o -path /var/lib/machines -o -path '/home/*/.local/share/containers' \\) -prune \\\n    -o -type f -perm /6000 -printf '%m %u %p\\n' 2>/dev/null\ndone | sed 's#^\\([0-7]* [^ ]* \\)/run/wrappers/wrappers\\.[^/]*/#\\1/run/wrappers/bin/#' | sort -u -k3 |\n  awk 'NR <= 500 { print; next } { print \"truncated\"; exit }'\n",
+    "parse": {
+     "files": {
+      "kind": "table",
+      "columns": [
+       "mode",
+       "owner",
+       "path"
+      ],
+      "delimiter": "whitespace"
+     }
+    }
+   },
+   "facts": {
+    "found": {
+     "pluck": [
+      {
+       "filter": [
+        {
+         "var": "files"
+        },
+        {
+         "match": [
+          {
+           "var": "mode"
+          },
+          "^[0-7]{3,5}$"
+         ]
+        }
+       ]
+      },
+      "path"
+     ]
+    },
+    "found_count": {
+     "length": [
+      {
+       "var": "found"
+      }
+     ]
+    },
+    "truncated": {
+     "some": [
+      {
+       "var": "files"
+      },
+      {
+       "==": [
+        {
+         "var": "mode"
+        },
+        "truncated"
+       ]
+      }
+     ]
+    },
+    "garbled": {
+     "grep_v": [
+      {
+       "pluck": [
+        {
+         "var": "files"
+        },
+        "mode"
+       ]
+      },
+      "^([0-7]{3,5}|truncated)$"
+     ]
+    },
+    "in_temp": {
+     "grep": [
+      {
+       "var": "found"
+      },
+      "^/(tmp|var/tmp|dev/shm)/"
+     ]
+    },
+    "allowed_re": {
+     "if": [
+      {
+       "length": [
+        {
+         "var": "params.allowed_patterns"
+        }
+       ]
+      },
+      {
+       "join": [
+        {
+         "var": "params.allowed_patterns"
+        },
+        "|"
+       ]
+      },
+      "^$"
+     ]
+    },
+    "unknown": {
+     "grep_v": [
+      {
+       "difference": [
+        {
+         "var": "found"
+        },
+        {
+         "var": "params.allowed"
+        }
+       ]
+      },
+      {
+       "var": "allowed_re"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-find"
+      ]
+     },
+     "status": "error",
+     "reason": "find is not installed"
+    },
+    {
+     "if": {
+      "in": [
+       {
+        "var": "exit_code"
+       },
+       [
+        124,
+        137
+       ]
+      ]
+     },
+     "status": "error",
+     "reason": "the search did not finish within the probe's timeout"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "garbled"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "unexpected lines in the find output: {{garbled}}"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "in_temp"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "SUID/SGID files in temp directories: {{in_temp}}",
+     "severity": "critical"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "unknown"
+       }
+      ]
+     },
+     "status": "fail"
+    },
+    {
+     "if": {
+      "var": "truncated"
+     },
+     "status": "error",
+     "reason": "more than 500 SUID/SGID files; the list was cut short"
+    },
+    {
+     "status": "pass",
+     "actual": "{{found_count}} SUID/SGID programs, all on the allow-list"
+    }
+   ],
+   "expected": "only allow-listed SUID/SGID programs, none in temp directories",
+   "actual": "unknown SUID/SGID: {{unknown}}",
+   "healer": "linux.suid.strip-temp"
+  },
+  {
+   "id": "linux.systemd.no-failed-units",
+   "check_type": "linux_failed_services",
+   "title": "No systemd unit has failed",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "A failed unit is often a safeguard that silently stopped: the audit daemon, the time service, a backup or antivirus job, a log shipper. systemd remembers the failure until the unit runs again, so the list is a cheap and reliable sign that something needs a person.",
+   "remediation": "Read why the unit failed (\"systemctl status UNIT\", \"journalctl -u UNIT -b\"), fix the cause, then start it again. Disable units the host does not need, rather than leaving them failed. \"systemctl reset-failed\" alone only hides the symptom.",
+   "improves_on": "The previous generation parsed \"systemctl --failed\" without --plain, so newer systemd's status bullet could become the unit name, and it had no way to accept a unit a site knows about. This check lists failed units of every type in plain form, reports not applicable on hosts without systemd instead of passing, and takes a site ignore pattern.",
+   "compliance": {
+    "hipaa": [
+     "164.308(a)(5)(ii)(B)",
+     "164.312(b)"
+    ],
+    "soc2": [
+     "CC7.1",
+     "A1.2"
+    ],
+    "nist_csf": [
+     "DE.CM-09"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "ignore_pattern": "^$"
+   },
+   "probe": {
+    "shell": "if ! have systemctl || [ ! -d /run/systemd/system ]; then echo \"no-systemd\"; exit 0; fi\nsection state\nsystemctl is-system-running 2>&1\nsection failed\n# --plain drops the status bullet; --full keeps long unit names whole.\nsystemctl list-units --state=failed --all --no-legend --no-pager --plain --full 2>&1\n",
+    "parse": {
+     "state": {
+      "kind": "text"
+     },
+     "failed": {
+      "kind": "table",
+      "columns": [
+       "unit",
+       "load",
+       "active",
+       "sub",
+       "description"
+      ],
+      "delimiter": "whitespace"
+     }
+    }
+   },
+   "facts": {
+    "units": {
+     "pluck": [
+      {
+       "var": "failed"
+      },
+      "unit"
+     ]
+    },
+    "garbled": {
+     "map": [
+      {
+       "filter": [
+        {
+         "var": "failed"
+        },
+        {
+         "!": [
+          {
+           "match": [
+            {
+             "var": "unit"
+            },
+            "^[^ ]+\\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$"
+           ]
+          }
+         ]
+        }
+       ]
+      },
+      {
+       "cat": [
+        {
+         "var": "unit"
+        },
+        " ",
+        {
+         "var": "load"
+        },
+        " ",
+        {
+         "var": "active"
+        },
+        " ",
+        {
+         "var": "sub"
+        },
+        " ",
+        {
+         "var": "description"
+        }
+       ]
+      }
+     ]
+    },
+    "failed_units": {
+     "grep_v": [
+      {
+       "var": "units"
+      },
+      {
+       "var": "params.ignore_pattern"
+      }
+     ]
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "==": [
+       {
+        "var": "out"
+       },
+       "no-systemd"
+      ]
+     },
+     "status": "not_applicable",
+     "actual": "the host does not run systemd"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "garbled"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "systemctl printed something other than units: {{garbled}}"
+    },
+    {
+     "if": {
+      "!": [
+       {
+        "var": "state"
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "systemctl is-system-running printed nothing"
+    },
+    {
+     "if": {
+      "length": [
+       {
+        "var": "failed_units"
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "failed units: {{failed_units}}"
+    },
+    {
+     "status": "pass",
+     "actual": "no failed units (system {{state}})"
+    }
+   ],
+   "expected": "no failed systemd units",
+   "actual": "failed units: {{failed_units}}",
+   "healer": "linux.systemd.restart-failed-services"
+  },
+  {
+   "id": "linux.time.synchronized",
+   "check_type": "linux_ntp_sync",
+   "title": "The clock is synchronised to a time source",
+   "status": "stable",
+   "platforms": [
+    "linux",
+    "nixos"
+   ],
+   "severity": "medium",
+   "rationale": "Audit trails from different systems can only be put in order, and trusted as evidence, when their clocks agree. Kerberos, TLS certificate checks and time-based one-time passwords also fail or weaken when a clock drifts.",
+   "remediation": "Run one time service and point it at reachable servers: chronyd on RHEL-family (\"systemctl enable --now chronyd\"), chrony or systemd-timesyncd on Debian and Ubuntu (\"timedatectl set-ntp true\"). Allow outbound UDP 123 to the servers. On NixOS set services.timesyncd.enable (the default) or services.chrony.enable, and networking.timeServers.",
+   "improves_on": "The previous generation treated a missing or unreadable answer as no finding, so a host whose time service could not be asked passed silently. Here an unknown state is an error. When chrony answers, its own view decides (\"Leap status\" not \"Not synchronised\" and the current offset under params.max_offset_ms) rather than the kernel flag alone; otherwise systemd's NTPSynchronized decides, which also reflects systemd-timesyncd and ntpd, except that a stopped time service fails even while the kernel still reports the clock as synchronised.",
+   "compliance": {
+    "hipaa": [
+     "164.312(b)"
+    ],
+    "soc2": [
+     "CC7.2"
+    ],
+    "pci_dss": [
+     "10.6.1"
+    ],
+    "nist_csf": [
+     "PR.PS-04"
+    ],
+    "cis": [
+     "2.2.1.1"
+    ]
+   },
+   "privileged": false,
+   "timeout_seconds": 20,
+   "params": {
+    "max_offset_ms": 1000
+   },
+   "probe": {
+    "shell": "section timedatectl\nif have timedatectl; then timedatectl show -p NTPSynchronized -p NTP -p CanNTP 2>&1; else echo \"no-timedatectl\"; fi\nsection chrony\n# -n: no DNS lookups, so a dead resolver cannot stall the probe.\nif have chronyc; then chronyc -n tracking 2>&1; else echo \"no-chronyc\"; fi\n",
+    "parse": {
+     "timedatectl": {
+      "kind": "key_value",
+      "separator": "=",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     },
+     "chrony": {
+      "kind": "key_value",
+      "separator": ":",
+      "lowercase_keys": false,
+      "multi": false,
+      "skip_comments": true
+     }
+    }
+   },
+   "facts": {
+    "ntp_synchronized": {
+     "lower": [
+      {
+       "var": "timedatectl.NTPSynchronized"
+      }
+     ]
+    },
+    "ntp_enabled": {
+     "lower": [
+      {
+       "var": "timedatectl.NTP"
+      }
+     ]
+    },
+    "can_ntp": {
+     "lower": [
+      {
+       "var": "timedatectl.CanNTP"
+      }
+     ]
+    },
+    "leap": {
+     "var": "chrony.Leap status"
+    },
+    "offset_seconds": {
+     "number": [
+      {
+       "var": "chrony.System time"
+      }
+     ]
+    },
+    "offset_ms": {
+     "if": [
+      {
+       "==": [
+        {
+         "var": "offset_seconds"
+        },
+        null
+       ]
+      },
+      null,
+      {
+       "max": [
+        {
+         "*": [
+          {
+           "var": "offset_seconds"
+          },
+          1000
+         ]
+        },
+        {
+         "*": [
+          {
+           "var": "offset_seconds"
+          },
+          -1000
+         ]
+        }
+       ]
+      }
+     ]
+    },
+    "offset_text": {
+     "var": "chrony.System time"
+    },
+    "source": {
+     "var": "chrony.Reference ID"
+    }
+   },
+   "verdict": [
+    {
+     "if": {
+      "and": [
+       {
+        "var": "leap"
+       },
+       {
+        "==": [
+         {
+          "var": "leap"
+         },
+         "Not synchronised"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "chrony: Leap status {{leap}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "leap"
+       },
+       {
+        "==": [
+         {
+          "var": "offset_ms"
+         },
+         null
+        ]
+       }
+      ]
+     },
+     "status": "error",
+     "reason": "chronyc tracking did not report the system time offset"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "var": "leap"
+       },
+       {
+        ">": [
+         {
+          "var": "offset_ms"
+         },
+         {
+          "var": "params.max_offset_ms"
+         }
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "chrony: system time {{offset_text}} (limit {{params.max_offset_ms}} ms; source {{source}})"
+    },
+    {
+     "if": {
+      "var": "leap"
+     },
+     "status": "pass",
+     "actual": "chrony synchronised to {{source}}, system time {{offset_text}}"
+    },
+    {
+     "if": {
+      "and": [
+       {
+        "==": [
+         {
+          "var": "ntp_synchronized"
+         },
+         "yes"
+        ]
+       },
+       {
+        "==": [
+         {
+          "var": "can_ntp"
+         },
+         "yes"
+        ]
+       },
+       {
+        "==": [
+         {
+          "var": "ntp_enabled"
+         },
+         "no"
+        ]
+       }
+      ]
+     },
+     "status": "fail",
+     "actual": "NTPSynchronized=yes, but no time service is running (NTP=no)"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "ntp_synchronized"
+       },
+       "yes"
+      ]
+     },
+     "status": "pass",
+     "actual": "NTPSynchronized=yes"
+    },
+    {
+     "if": {
+      "==": [
+       {
+        "var": "ntp_synchronized"
+       },
+       "no"
+      ]
+     },
+     "status": "fail",
+     "actual": "NTPSynchronized=no (NTP service {{ntp_enabled}})"
+    },
+    {
+     "status": "error",
+     "reason": "cannot tell whether the clock is synchronised: timedatectl gave no NTPSynchronized and chronyc no Leap status"
+    }
+   ],
+   "expected": "clock synchronised, offset under {{params.max_offset_ms}} ms",
+   "actual": "NTPSynchronized={{ntp_synchronized}}",
+   "healer": "linux.time.restart-sync"
   },
   {
    "id": "linux.tls.certificate-expiry",
@@ -6606,6 +8870,34 @@ export const CATALOG_DOCUMENTS = {
    ]
   },
   {
+   "id": "linux.auditd.start",
+   "title": "Start auditd and load the audit rules",
+   "version": 1,
+   "check": "linux.auditd.running",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 90,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "PATH=/run/current-system/sw/bin:/usr/bin:/bin\nif ! systemctl cat auditd.service >/dev/null 2>&1; then\n  echo \"escalate: auditd is not part of this NixOS configuration; set security.auditd.enable = true, security.audit.enable = true and security.audit.rules in configuration.nix\"\n  exit 1\nfi\nsystemctl start auditd.service\n# NixOS loads security.audit.rules with a oneshot unit (audit-rules-nixos on 24.11 and later, audit before).\nfor unit in audit-rules-nixos.service audit.service; do\n  if systemctl cat \"$unit\" >/dev/null 2>&1; then systemctl restart \"$unit\"; break; fi\ndone\nif auditctl -s | grep -q '^enabled 0'; then auditctl -e 1; fi\nif ! auditctl -l | grep -q '^-[waA] '; then\n  echo \"escalate: no audit rules are declared; set security.audit.rules in configuration.nix\"\n  exit 1\nfi\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nrules_d=/etc/audit/rules.d\nours=$rules_d/50-compliance-agent-identity.rules\nif ! command -v auditd >/dev/null 2>&1; then\n  echo \"auditd is not installed (apt-get install auditd / dnf install audit): left for a person\"\n  exit 1\nfi\n# Without any rule the daemon would run and record nothing: add the identity watches (as\n# the previous generation's LIN-AUDIT-001 did), once, in a file of our own.\n# augenrules rebuilds /etc/audit/audit.rules from rules.d, so with it only rules.d counts.\nif command -v augenrules >/dev/null 2>&1 && [ -d \"$rules_d\" ]; then sources=\"$rules_d/*.rules\"; else sources=/etc/audit/audit.rules; fi\nadded=\nif [ -d \"$rules_d\" ] && ! cat $sources 2>/dev/null | grep -q '^[[:space:]]*-[wa] '; then\n  cat > \"$ours.tmp\" <<'RULES'\n## Added by the compliance agent (linux.auditd.start): writes to identity and access files.\n-w /etc/passwd -p wa -k identity\n-w /etc/shadow -p wa -k identity\n-w /etc/group -p wa -k identity\n-w /etc/gshadow -p wa -k identity\n-w /etc/sudoers -p wa -k scope\n-w /etc/sudoers.d -p wa -k scope\n-w /etc/ssh/sshd_config -p wa -k sshd\nRULES\n  chmod 640 \"$ours.tmp\" && mv \"$ours.tmp\" \"$ours\" && added=1\n  echo \"added $ours\"\nfi\nsystemctl enable auditd.service\n# The unit loads the rules itself when it starts (augenrules --load in ExecStartPost).\nsystemctl start auditd.service\n# Enabled 2 means the rules are locked until reboot: loading would fail, and is not needed.\nif ! auditctl -s | grep -q '^enabled 2'; then\n  if [ -n \"$added\" ] || ! auditctl -l | grep -q '^-[waA] '; then\n    # Both print the audit status after each control line; errors go to stderr.\n    if command -v augenrules >/dev/null 2>&1; then augenrules --load >/dev/null\n    else auditctl -R /etc/audit/audit.rules >/dev/null\n    fi\n  fi\n  if auditctl -s | grep -q '^enabled 0'; then auditctl -e 1; fi\nfi\nauditctl -s | grep '^enabled'\necho \"$(auditctl -l | grep -c '^-[waA] ') rules loaded\"\n",
+     "rollback": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n# auditd stays running (stopping the audit trail is never an automatic step); only the\n# rule file this runbook may have added is removed.\nours=/etc/audit/rules.d/50-compliance-agent-identity.rules\nif [ -e \"$ours\" ]; then\n  rm -f \"$ours\"\n  auditctl -s | grep -q '^enabled 2' || augenrules --load >/dev/null\nfi\n"
+    }
+   ]
+  },
+  {
    "id": "linux.av.restart-service",
    "title": "Restart the AV/EDR service and refresh ClamAV signatures",
    "version": 1,
@@ -6691,6 +8983,55 @@ export const CATALOG_DOCUMENTS = {
    ]
   },
   {
+   "id": "linux.disk.cleanup",
+   "legacy_id": "LIN-DISK-001",
+   "title": "Free disk space by removing caches and old logs",
+   "version": 1,
+   "check": "linux.disk.space",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 600,
+   "params": {
+    "journal_max_size": {
+     "type": "string",
+     "pattern": "[1-9][0-9]*[KMG]",
+     "default": "500M",
+     "description": "The journal is vacuumed down to this size. Forward logs to a central store first if the practice keeps them longer than the local journal holds."
+    },
+    "log_age_days": {
+     "type": "integer",
+     "min": 7,
+     "max": 3650,
+     "default": 30,
+     "description": "Compressed rotated logs under /var/log older than this many days are removed."
+    },
+    "nix_generation_age_days": {
+     "type": "integer",
+     "min": 7,
+     "max": 3650,
+     "default": 30,
+     "description": "NixOS only; system and user generations older than this are collected (the current one never is)."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "PATH=/run/current-system/sw/bin:/usr/bin:/bin\njournal_max=\"$1\"\nnix_days=\"$3\"\nbefore=$(df -P -l / /nix 2>/dev/null | awk 'NR > 1 { print $6 \" \" $5 }' | sort -u | tr '\\n' ' ')\njournalctl --vacuum-size=\"$journal_max\" || true\nnix-collect-garbage --delete-older-than \"${nix_days}d\"\nafter=$(df -P -l / /nix 2>/dev/null | awk 'NR > 1 { print $6 \" \" $5 }' | sort -u | tr '\\n' ' ')\necho \"before: $before\"\necho \"after: $after\"\n"
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\njournal_max=\"$1\"\nlog_days=\"$2\"\nusage() { df -P -l -x tmpfs -x devtmpfs -x overlay -x squashfs 2>/dev/null | awk 'NR > 1 { printf \"%s %s, \", $6, $5 }'; }\nbefore=$(usage)\nif command -v journalctl >/dev/null 2>&1; then journalctl --vacuum-size=\"$journal_max\" || true; fi\n# Package caches: downloaded packages and metadata, fetched again when needed.\nif command -v apt-get >/dev/null 2>&1; then apt-get clean; fi\nif command -v dnf >/dev/null 2>&1; then dnf clean all\nelif command -v yum >/dev/null 2>&1; then yum clean all\nfi\nif command -v zypper >/dev/null 2>&1; then zypper --non-interactive clean --all; fi\n# Rotated, compressed logs only (never a live log). /var/log/audit is left alone: auditd\n# rotates it under its own retention settings, and audit trails are evidence.\n# (-delete rules out -prune, hence the path tests.)\nfind /var/log -xdev -type f \\( -name '*.gz' -o -name '*.xz' -o -name '*.bz2' -o -name '*.zst' \\) \\\n  -mtime +\"$log_days\" ! -path '/var/log/audit/*' ! -path '/var/log/journal/*' -print -delete | awk 'NR <= 50 { print \"removed \" $0 } END { print NR \" rotated logs removed\" }'\necho \"before: $before\"\necho \"after: $(usage)\"\n"
+    }
+   ]
+  },
+  {
    "id": "linux.fail2ban.start",
    "title": "Start fail2ban with its sshd jail",
    "version": 1,
@@ -6738,6 +9079,77 @@ export const CATALOG_DOCUMENTS = {
      "distros": [],
      "remediate": "record_dir=/var/backups/compliance-agent\nrecord=\"$record_dir/linux.files.fix-sensitive-permissions.before\"\n# path, bits to clear (octal), accepted groups (the first that exists is set)\nlist='/etc/passwd 7133 root\n/etc/group 7133 root\n/etc/shadow 7137 shadow,root\n/etc/gshadow 7137 shadow,root\n/etc/passwd- 7133 root\n/etc/group- 7133 root\n/etc/shadow- 7137 shadow,root\n/etc/gshadow- 7137 shadow,root\n/etc/ssh/sshd_config 7133 root\n/etc/sudoers 7337 root'\ntodo=$(printf '%s\\n' \"$list\" | while read -r path bad groups; do\n  [ -e \"$path\" ] || continue\n  case \"$(readlink -f \"$path\")\" in /nix/store/*) continue ;; esac\n  set -- $(stat -L -c '%a %U %G' \"$path\")\n  group_ok=no\n  for g in $(printf '%s' \"$groups\" | tr ',' ' '); do [ \"$3\" = \"$g\" ] && group_ok=yes; done\n  if [ $(( 0$1 & 0$bad )) -ne 0 ] || [ \"$2\" != root ] || [ \"$group_ok\" = no ]; then\n    echo \"$path $bad $groups $1 $2 $3\"\n  fi\ndone)\nif [ -z \"$todo\" ]; then echo \"nothing to change\"; exit 0; fi\n# Keep what was there for rollback; written only when something changes, so a second run\n# does not overwrite the record of the original state.\nmkdir -p \"$record_dir\" && chmod 700 \"$record_dir\"\nprintf '%s\\n' \"$todo\" | awk '{ print $1, $4, $5, $6 }' > \"$record.tmp\" && mv \"$record.tmp\" \"$record\"\nprintf '%s\\n' \"$todo\" | while read -r path bad groups mode owner group; do\n  new=$(printf '%o' $(( 0$mode & ~0$bad )))\n  target_group=root\n  for g in $(printf '%s' \"$groups\" | tr ',' ' '); do\n    if getent group \"$g\" >/dev/null 2>&1; then target_group=$g; break; fi\n  done\n  case \",$groups,\" in *\",$group,\"*) target_group=$group ;; esac\n  chown \"root:$target_group\" \"$path\" || exit 1\n  chmod \"$new\" \"$path\" || exit 1\n  echo \"$path: $mode $owner:$group -> $new root:$target_group\"\ndone\n",
      "rollback": "record=/var/backups/compliance-agent/linux.files.fix-sensitive-permissions.before\n[ -r \"$record\" ] || { echo \"no record of the previous owners and modes\"; exit 1; }\nwhile read -r path mode owner group; do\n  [ -e \"$path\" ] || continue\n  chown \"$owner:$group\" \"$path\" && chmod \"$mode\" \"$path\" && echo \"$path: restored $mode $owner:$group\"\ndone < \"$record\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.firewall.enable",
+   "legacy_id": "LIN-FW-001",
+   "title": "Turn on the host firewall the administrator configured",
+   "version": 1,
+   "check": "linux.firewall.active",
+   "disruptive": true,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS builds its firewall from configuration.nix: set networking.firewall.enable = true (and networking.firewall.allowedTCPPorts for the services the host offers) and rebuild."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nhave() { command -v \"$1\" >/dev/null 2>&1; }\nstate=/var/lib/compliance-agent/linux.firewall.enable.state\nport=$(sshd -T 2>/dev/null | awk '$1 == \"port\" { print $2; exit }')\nport=${port:-22}\nskipped=\nskip() { skipped=\"$skipped; $1\"; }\n# Installed and not masked: a masked unit is an administrator's explicit choice.\nunit_usable() {\n  st=$(systemctl is-enabled \"$1\" 2>/dev/null)\n  [ -n \"$st\" ] && [ \"$st\" != masked ] && [ \"$st\" != masked-runtime ] && [ \"$st\" != not-found ]\n}\n# A port match in nft (\"tcp dport { 22, 443 }\") or iptables (\"--dport 22\") syntax, or \"ssh\".\nmentions_ssh() { cat \"$@\" 2>/dev/null | grep -Eq \"dports?[^#]*[^0-9]$port([^0-9]|\\$)|ssh\"; }\nstarted() {\n  mkdir -p \"${state%/*}\" && chmod 700 \"${state%/*}\" && echo \"$1\" > \"$state\"\n  echo \"enabled and started $1\"\n  exit 0\n}\n\n# RHEL-family: firewalld. Its default zone (public) allows ssh unless someone removed it.\nif have firewall-offline-cmd && unit_usable firewalld.service; then\n  zone=$(firewall-offline-cmd --get-default-zone 2>/dev/null)\n  if firewall-offline-cmd --zone=\"$zone\" --list-services 2>/dev/null | grep -qw ssh ||\n    firewall-offline-cmd --zone=\"$zone\" --list-ports 2>/dev/null | grep -qw \"$port/tcp\"; then\n    systemctl enable --now firewalld.service && started firewalld.service\n    skip \"firewalld: systemctl enable --now failed\"\n  else\n    skip \"firewalld: zone $zone does not allow ssh (port $port)\"\n  fi\nfi\n\n# Ubuntu: ufw, when rules were added and one of them lets SSH in.\nif have ufw; then\n  added=$(ufw show added 2>/dev/null | grep -E '^ufw (allow|limit) ')\n  if [ -z \"$added\" ]; then\n    skip \"ufw: no rules added, so enabling it would block every incoming connection\"\n  elif printf '%s\\n' \"$added\" | grep -Eq \"( )$port(/tcp)?( |\\$)|port $port( |\\$)|OpenSSH|[[:space:]]ssh( |/|\\$)\"; then\n    ufw --force enable && started ufw\n    skip \"ufw: ufw enable failed\"\n  else\n    skip \"ufw: no rule allows ssh (port $port)\"\n  fi\nfi\n\n# Debian, and RHEL without firewalld: nftables.service loads /etc/nftables.conf\n# (/etc/sysconfig/nftables.conf on RHEL).\nif have nft && unit_usable nftables.service; then\n  conf=\n  for c in /etc/nftables.conf /etc/sysconfig/nftables.conf; do\n    if [ -f \"$c\" ]; then conf=$c; break; fi\n  done\n  if [ -z \"$conf\" ]; then\n    skip \"nftables: no configuration file\"\n  else\n    # The file and what it includes (unquoted on purpose: an include may be a glob).\n    files=\"$conf $(sed -n 's/^[[:space:]]*include[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p' \"$conf\" | tr '\\n' ' ')\"\n    if ! nft -c -f \"$conf\" >/dev/null 2>&1; then\n      skip \"nftables: nft -c rejects $conf\"\n    elif ! cat $files 2>/dev/null | grep -q 'hook input' ||\n      ! cat $files 2>/dev/null | grep -Eq 'policy drop|[[:space:]](drop|reject)([[:space:];]|$)'; then\n      skip \"nftables: $conf has no input chain that drops anything\"\n    elif cat $files 2>/dev/null | grep -q 'policy drop' && ! mentions_ssh $files; then\n      skip \"nftables: $conf drops input by default and never allows ssh (port $port)\"\n    else\n      if systemctl -q is-active nftables.service; then\n        # Active but flushed (nft flush ruleset leaves the oneshot unit \"active\"):\n        # reload the file. It was running before, so a rollback must not stop it.\n        systemctl enable nftables.service && systemctl reload-or-restart nftables.service && { echo \"reloaded nftables.service from $conf\"; exit 0; }\n      else\n        systemctl enable --now nftables.service && started nftables.service\n      fi\n      skip \"nftables: systemctl enable --now failed\"\n    fi\n  fi\nfi\n\n# Rules saved by iptables-persistent (Debian) or iptables-services (RHEL).\nfor pair in netfilter-persistent.service:/etc/iptables/rules.v4 iptables.service:/etc/sysconfig/iptables; do\n  unit=${pair%%:*}\n  rules=${pair#*:}\n  unit_usable \"$unit\" || continue\n  if [ ! -s \"$rules\" ]; then\n    skip \"$unit: $rules is missing or empty\"\n  elif ! grep -Eq '^:INPUT DROP|-j (DROP|REJECT)' \"$rules\"; then\n    skip \"$unit: $rules drops nothing\"\n  elif grep -q '^:INPUT DROP' \"$rules\" && ! mentions_ssh \"$rules\"; then\n    skip \"$unit: $rules drops input by default and never allows ssh (port $port)\"\n  else\n    systemctl enable --now \"$unit\" && started \"$unit\"\n    skip \"$unit: systemctl enable --now failed\"\n  fi\ndone\n\necho \"no firewall started: write a rule set (allowing ssh) for the distribution's firewall, then enable it${skipped:-; no firewalld, ufw, nftables or iptables service is installed}\"\nexit 1\n",
+     "rollback": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nstate=/var/lib/compliance-agent/linux.firewall.enable.state\n[ -s \"$state\" ] || { echo \"nothing to roll back: the agent started no firewall\"; exit 0; }\nwhat=$(cat \"$state\")\ncase \"$what\" in\n  ufw) ufw --force disable ;;\n  firewalld.service|nftables.service|netfilter-persistent.service|iptables.service) systemctl disable --now \"$what\" ;;\n  *) echo \"unknown state: $what\"; exit 1 ;;\nesac && rm -f \"$state\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.kernel.harden-network-sysctl",
+   "legacy_id": "LIN-KERN-001",
+   "title": "Harden the IPv4 network sysctls now and at boot",
+   "version": 1,
+   "check": "linux.kernel.network-hardening",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {
+    "rp_filter": {
+     "type": "integer",
+     "min": 1,
+     "max": 2,
+     "default": 2,
+     "description": "Reverse-path filter mode: 2 (loose) drops packets from unroutable sources and never breaks asymmetric routing on multi-homed hosts; 1 (strict, as CIS asks) also drops packets that arrive on an interface other than the route back."
+    },
+    "disable_ip_forward": {
+     "type": "boolean",
+     "default": false,
+     "description": "Also set net.ipv4.ip_forward = 0. Only for hosts known not to route, NAT or run containers."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS generates /etc/sysctl.d from configuration.nix: set boot.kernel.sysctl with \"net.ipv4.tcp_syncookies\" = 1, \"net.ipv4.conf.all.accept_redirects\" = 0, \"net.ipv4.conf.all.send_redirects\" = 0, \"net.ipv4.conf.all.rp_filter\" = 1 or 2, \"net.ipv4.conf.all.accept_source_route\" = 0 (and \"net.ipv4.ip_forward\" = 0 on hosts that do not route), then rebuild."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nrp_filter=\"$1\"\ndisable_ip_forward=\"$2\"\nconf=/etc/sysctl.d/60-compliance-agent.conf\n# The values before the first change, for rollback (kept across later runs).\nbackup=\"$conf.compliance-agent.bak\"\nsettings=\"net.ipv4.tcp_syncookies=1\nnet.ipv4.conf.all.accept_redirects=0\nnet.ipv4.conf.default.accept_redirects=0\nnet.ipv4.conf.all.send_redirects=0\nnet.ipv4.conf.default.send_redirects=0\nnet.ipv4.conf.all.rp_filter=$rp_filter\nnet.ipv4.conf.default.rp_filter=$rp_filter\nnet.ipv4.conf.all.accept_source_route=0\nnet.ipv4.conf.default.accept_source_route=0\"\nif [ \"$disable_ip_forward\" = true ]; then settings=\"$settings\nnet.ipv4.ip_forward=0\"; fi\nif [ ! -e \"$backup\" ]; then\n  for kv in $settings; do\n    k=${kv%%=*}\n    printf '%s = %s\\n' \"$k\" \"$(cat \"/proc/sys/$(echo \"$k\" | tr . /)\")\"\n  done > \"$backup.tmp\" && mv \"$backup.tmp\" \"$backup\"\nfi\n# Runtime first, then the same values for the next boot.\nfor kv in $settings; do sysctl -q -w \"$kv\" || exit 1; done\n{\n  echo \"# Written by the compliance agent (linux.kernel.harden-network-sysctl).\"\n  for kv in $settings; do printf '%s = %s\\n' \"${kv%%=*}\" \"${kv#*=}\"; done\n} > \"$conf.tmp\" && chmod 644 \"$conf.tmp\" && mv \"$conf.tmp\" \"$conf\"\n# A file read after ours at boot (a later name, or /etc/sysctl.conf) would undo it: say so.\nlater=$( {\n  for f in /etc/sysctl.d/*.conf /run/sysctl.d/*.conf /usr/lib/sysctl.d/*.conf; do\n    [ -f \"$f\" ] && [ \"$f\" != \"$conf\" ] && echo \"${f##*/} $(readlink -f \"$f\")\"\n  done | awk -v ours=\"${conf##*/}\" '$1 > ours { print $2 }'\n  [ -f /etc/sysctl.conf ] && readlink -f /etc/sysctl.conf\n} | sort -u)\nif [ -n \"$later\" ]; then\n  printf '%s\\n' $settings | awk -F= '\n    NR == FNR { want[$1] = $2; next }\n    { line = $0; sub(/#.*/, \"\", line); n = index(line, \"=\"); if (!n) next\n      k = substr(line, 1, n - 1); v = substr(line, n + 1)\n      gsub(/[ \\t]/, \"\", k); gsub(/[ \\t]/, \"\", v); gsub(/\\//, \".\", k); sub(/^-/, \"\", k)\n      if ((k in want) && want[k] != v) print \"warning: \" FILENAME \" sets \" k \" = \" v \" and is read after ours at boot\" }' - $later\nfi\necho \"applied: $(echo $settings)\"\n",
+     "rollback": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nconf=/etc/sysctl.d/60-compliance-agent.conf\nbackup=\"$conf.compliance-agent.bak\"\n[ -f \"$backup\" ] || { echo \"no backup of the earlier values\"; exit 1; }\nwhile read -r k _ v; do\n  [ -n \"$k\" ] && sysctl -q -w \"$k=$v\"\ndone < \"$backup\"\nrm -f \"$conf\" \"$backup\"\n"
     }
    ]
   },
@@ -6866,6 +9278,35 @@ export const CATALOG_DOCUMENTS = {
    ]
   },
   {
+   "id": "linux.sshd.disable-password-auth",
+   "legacy_id": "LIN-SSH-002",
+   "title": "Stop SSH password logins",
+   "version": 1,
+   "check": "linux.sshd.password-auth-disabled",
+   "disruptive": true,
+   "requires_maintenance_window": true,
+   "privileged": true,
+   "timeout_seconds": 60,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "nixos"
+     ],
+     "distros": [],
+     "escalate": "NixOS keeps /etc/ssh/sshd_config in the read-only Nix store: set services.openssh.settings.PasswordAuthentication = false and services.openssh.settings.KbdInteractiveAuthentication = false in configuration.nix and rebuild."
+    },
+    {
+     "platforms": [
+      "linux"
+     ],
+     "distros": [],
+     "remediate": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nconf=/etc/ssh/sshd_config\ndropin=/etc/ssh/sshd_config.d/00-compliance-agent-password-auth.conf\n# A Match block that allows passwords is an exception someone made on purpose: a person decides.\noverrides=$(for f in \"$conf\" /etc/ssh/sshd_config.d/*.conf; do\n  [ -r \"$f\" ] || continue\n  awk -v f=\"$f\" '\n    { line = $0; sub(/^[ \\t]+/, \"\", line); n = split(line, w, /[ \\t=]+/); k = tolower(w[1]); v = tolower(w[2]) }\n    k == \"match\" { inmatch = (v != \"all\"); next }\n    inmatch && v == \"yes\" && (k == \"passwordauthentication\" || k == \"kbdinteractiveauthentication\" || k == \"challengeresponseauthentication\") { print f \":\" FNR \": \" line }\n  ' \"$f\"\ndone)\nif [ -n \"$overrides\" ]; then\n  printf 'not changed: a Match block allows passwords; review it by hand:\\n%s\\n' \"$overrides\"\n  exit 1\nfi\n# Without a single authorized key, nobody could log in any more.\nkeys=$(sshd -T 2>/dev/null | awk '$1 == \"authorizedkeyscommand\" && $2 != \"none\" { print \"command\" }')\nfor k in /root/.ssh/authorized_keys /root/.ssh/authorized_keys2 /home/*/.ssh/authorized_keys /home/*/.ssh/authorized_keys2 /etc/ssh/authorized_keys/*; do\n  [ -s \"$k\" ] && keys=\"$keys $k\"\ndone\nif [ -z \"$keys\" ]; then\n  echo \"not changed: no authorized_keys file found; disabling passwords would lock every user out\"\n  exit 1\nfi\n# Set exactly the keywords this sshd reports (ChallengeResponseAuthentication before OpenSSH 8.7).\nlines=$(sshd -T 2>/dev/null | awk '\n  $1 == \"passwordauthentication\" { print \"PasswordAuthentication no\" }\n  $1 == \"kbdinteractiveauthentication\" { print \"KbdInteractiveAuthentication no\" }\n  $1 == \"challengeresponseauthentication\" { print \"ChallengeResponseAuthentication no\" }')\n[ -n \"$lines\" ] || { echo \"sshd -T failed; nothing changed\"; exit 1; }\neffective() { sshd -T 2>/dev/null | awk '$1 == \"passwordauthentication\" { print $2 }'; }\n# sshd keeps the first value it reads, and current distros put the Include line first:\n# a drop-in sorted first wins. Where it does not (no Include, or an Include placed late),\n# the settings go at the top of sshd_config as well.\nif grep -Eqs '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' \"$conf\"; then\n  printf '%s\\n' \"$lines\" > \"$dropin.tmp\" && chmod 600 \"$dropin.tmp\" && mv \"$dropin.tmp\" \"$dropin\"\nfi\nif [ \"$(effective)\" != no ]; then\n  [ -e \"$conf.compliance-agent-password-auth.bak\" ] || cp -p \"$conf\" \"$conf.compliance-agent-password-auth.bak\"\n  tmp=\"$conf.compliance-agent.tmp\"\n  { printf '%s\\n' \"$lines\"; grep -Eiv '^[[:space:]]*(PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication)([[:space:]]|=)' \"$conf\"; } > \"$tmp\"\n  chmod --reference=\"$conf\" \"$tmp\" 2>/dev/null || chmod 600 \"$tmp\"\n  mv \"$tmp\" \"$conf\"\nfi\nif ! sshd -t; then\n  echo \"sshd -t rejected the new configuration; restoring\"\n  rm -f \"$dropin\"\n  [ -e \"$conf.compliance-agent-password-auth.bak\" ] && cp -p \"$conf.compliance-agent-password-auth.bak\" \"$conf\"\n  exit 1\nfi\n# Existing sessions survive a reload. A socket-activated sshd that is not running reads\n# the new file on the next connection.\nif systemctl is-active --quiet ssh.service 2>/dev/null; then systemctl reload ssh.service\nelif systemctl is-active --quiet sshd.service 2>/dev/null; then systemctl reload sshd.service\nfi\necho \"PasswordAuthentication now $(effective)\"\n",
+     "rollback": "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nconf=/etc/ssh/sshd_config\nrm -f /etc/ssh/sshd_config.d/00-compliance-agent-password-auth.conf\nif [ -e \"$conf.compliance-agent-password-auth.bak\" ]; then\n  cp -p \"$conf.compliance-agent-password-auth.bak\" \"$conf\" && rm -f \"$conf.compliance-agent-password-auth.bak\"\nfi\nsshd -t || { echo \"sshd -t rejects the restored configuration\"; exit 1; }\nif systemctl is-active --quiet ssh.service 2>/dev/null; then systemctl reload ssh.service\nelif systemctl is-active --quiet sshd.service 2>/dev/null; then systemctl reload sshd.service\nfi\n"
+    }
+   ]
+  },
+  {
    "id": "linux.sshd.disable-root-login",
    "legacy_id": "LIN-SSH-001",
    "title": "Stop SSH password logins as root",
@@ -6897,6 +9338,87 @@ export const CATALOG_DOCUMENTS = {
      ],
      "distros": [],
      "remediate": "mode=\"$1\"\nconf=/etc/ssh/sshd_config\ndropin=/etc/ssh/sshd_config.d/00-compliance-agent.conf\n# sshd takes the first value it reads, and Include lines come first on current distros:\n# a drop-in sorted first wins; without an Include, the setting goes at the top of the file.\nif grep -Eqs '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' \"$conf\"; then\n  mkdir -p /etc/ssh/sshd_config.d\n  printf 'PermitRootLogin %s\\n' \"$mode\" > \"$dropin.tmp\" && mv \"$dropin.tmp\" \"$dropin\"\nelse\n  tmp=\"$conf.compliance-agent.tmp\"\n  { printf 'PermitRootLogin %s\\n' \"$mode\"; grep -Eiv '^[[:space:]]*PermitRootLogin[[:space:]]' \"$conf\"; } > \"$tmp\"\n  chmod --reference=\"$conf\" \"$tmp\" 2>/dev/null || chmod 600 \"$tmp\"\n  mv \"$tmp\" \"$conf\"\nfi\nsshd -t || { echo \"sshd -t rejected the new configuration\"; exit 1; }\nsystemctl reload ssh 2>/dev/null || systemctl reload sshd\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.suid.strip-temp",
+   "legacy_id": "LIN-SUID-001",
+   "title": "Neutralise SUID/SGID files in world-writable temp directories",
+   "version": 1,
+   "check": "linux.suid.unexpected",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 120,
+   "params": {},
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "PATH=/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nstatus=0\nfor root in /tmp /var/tmp /dev/shm; do\n  [ -d \"$root\" ] || continue\n  found=$(find \"$root\" -xdev -path \"$root/.compliance-agent-quarantine.*\" -prune -o -type f -perm /6000 -print -quit 2>/dev/null)\n  [ -n \"$found\" ] || continue\n  q=$(mktemp -d \"$root/.compliance-agent-quarantine.XXXXXX\") || { echo \"cannot create a quarantine directory in $root\"; status=1; continue; }\n  chmod 700 \"$q\"\n  find \"$root\" -xdev -path \"$root/.compliance-agent-quarantine.*\" -prune -o -type f -perm /6000 -execdir sh -c '\n    q=$1; shift\n    for f; do\n      name=${f#./}\n      d=$(mktemp -d \"$q/f.XXXXXX\") || exit 1\n      mv -- \"$f\" \"$d/\" || { echo \"cannot move $PWD/$name\"; continue; }\n      printf \"%s\\n\" \"$PWD/$name\" > \"$d/original-path\"\n      if [ -L \"$d/$name\" ] || [ ! -f \"$d/$name\" ]; then\n        echo \"replaced by something else during the move, left in $d: $PWD/$name\"\n      elif [ \"$(stat -c %h \"$d/$name\")\" != 1 ]; then\n        echo \"a hard link to another file, left unchanged in $d: $PWD/$name\"\n      else\n        chmod u-s,g-s -- \"$d/$name\" && echo \"SUID/SGID removed, kept as $d/$name: $PWD/$name\"\n      fi\n    done' sh \"$q\" {} +\n  # A hard link or a swapped file stays SUID inside the quarantine: the check still sees it.\n  if find \"$q\" -type f -perm /6000 | grep -q .; then status=1; fi\ndone\nexit \"$status\"\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.systemd.restart-failed-services",
+   "legacy_id": "LIN-SVC-001",
+   "title": "Start failed services that are safe to start again",
+   "version": 1,
+   "check": "linux.systemd.no-failed-units",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 180,
+   "params": {
+    "units": {
+     "type": "string",
+     "pattern": "[A-Za-z0-9@._*?:-]+( [A-Za-z0-9@._*?:-]+)*",
+     "default": "chrony.service chronyd.service systemd-timesyncd.service ntpsec.service ntpd.service auditd.service rsyslog.service syslog-ng.service systemd-journald.service cron.service crond.service atd.service fail2ban.service clamav-daemon.service clamav-freshclam.service clamd@*.service",
+     "description": "The services this runbook may start again (names or globs, space-separated). Only long-running services (not Type=oneshot) are started, whatever this list says."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "PATH=/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nallowed=\"$1\"\nfailed=$(systemctl list-units --state=failed --all --no-legend --no-pager --plain --full | awk '{ print $1 }')\n[ -n \"$failed\" ] || { echo \"no failed units\"; exit 0; }\nleft=\nfor unit in $failed; do\n  ok=\n  set -f\n  for pat in $allowed; do\n    case \"$unit\" in $pat) ok=1 ;; esac\n  done\n  set +f\n  type=$(systemctl show -p Type \"$unit\" 2>/dev/null | sed 's/^Type=//')\n  if [ -z \"$ok\" ]; then\n    left=\"$left $unit(not on the allow-list)\"\n  elif [ \"${unit%.service}\" = \"$unit\" ] || [ -z \"$type\" ] || [ \"$type\" = oneshot ]; then\n    left=\"$left $unit(not a long-running service)\"\n  else\n    # reset-failed clears the start rate limit, so the start below is a real attempt.\n    systemctl reset-failed \"$unit\"\n    if systemctl start \"$unit\"; then\n      echo \"started $unit\"\n    else\n      left=\"$left $unit(failed again: see journalctl -u $unit -b)\"\n    fi\n  fi\ndone\nif [ -n \"$left\" ]; then\n  echo \"left for a person:$left\"\n  exit 1\nfi\n"
+    }
+   ]
+  },
+  {
+   "id": "linux.time.restart-sync",
+   "legacy_id": "LIN-NTP-001",
+   "title": "Restart the time service and wait for it to synchronise",
+   "version": 1,
+   "check": "linux.time.synchronized",
+   "disruptive": false,
+   "requires_maintenance_window": false,
+   "privileged": true,
+   "timeout_seconds": 150,
+   "params": {
+    "wait_seconds": {
+     "type": "integer",
+     "min": 0,
+     "max": 120,
+     "default": 90,
+     "description": "How long to wait for the service to report synchronisation before handing over to verify."
+    }
+   },
+   "variants": [
+    {
+     "platforms": [
+      "linux",
+      "nixos"
+     ],
+     "distros": [],
+     "remediate": "PATH=/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nwait_seconds=\"$1\"\n# The first installed and enabled service, in the order distributions prefer them.\nunit=\nfor u in chronyd.service chrony.service systemd-timesyncd.service ntpsec.service ntpd.service ntp.service; do\n  st=$(systemctl is-enabled \"$u\" 2>/dev/null)\n  case \"$st\" in enabled|enabled-runtime|static|alias) unit=$u; break ;; esac\ndone\nif [ -z \"$unit\" ]; then\n  # None enabled: \"timedatectl set-ntp true\" enables the distribution's own choice.\n  if [ \"$(timedatectl show -p CanNTP --value 2>/dev/null)\" = yes ]; then\n    timedatectl set-ntp true && echo \"timedatectl set-ntp true\"\n  else\n    echo \"no time service is installed: install chrony (or enable systemd-timesyncd)\"\n    exit 1\n  fi\nelse\n  systemctl restart \"$unit\" && echo \"restarted $unit\"\nfi\n# Wait for the sync, without failing here: verify (the check) gives the verdict.\nwaited=0\nwhile [ \"$waited\" -lt \"$wait_seconds\" ]; do\n  if command -v chronyc >/dev/null 2>&1 && chronyc -n tracking 2>/dev/null | grep -q '^Leap status *: *Normal'; then break; fi\n  if [ \"$(timedatectl show -p NTPSynchronized --value 2>/dev/null)\" = yes ]; then break; fi\n  sleep 5\n  waited=$((waited + 5))\ndone\nchronyc -n tracking 2>/dev/null | grep -E '^(Reference ID|Leap status|System time)'\ntimedatectl show -p NTPSynchronized 2>/dev/null\n"
     }
    ]
   },

@@ -60,7 +60,7 @@ packages=(
   systemd-sysv udev dbus libpam-systemd
   linux-image-amd64 initramfs-tools zstd kmod
   openssh-server nftables auditd cron chrony sudo
-  procps iproute2 openssl passwd login netbase
+  procps iproute2 openssl passwd login netbase unattended-upgrades
 )
 step "debootstrap $suite ($mirror)"
 debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
@@ -177,9 +177,18 @@ WantedBy=timers.target
 EOF
 in_root systemctl --quiet enable ssh.service auditd.service cron.service chrony.service backup-demo.timer
 
+# Automatic updates are configured as on a real server (a check reads them), but their timers
+# never fire during a test: there is no network to fetch from, and a failed run would be drift.
+printf 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n' >"$root/etc/apt/apt.conf.d/20auto-upgrades"
+for timer in apt-daily apt-daily-upgrade; do
+  mkdir -p "$root/etc/systemd/system/$timer.timer.d"
+  printf '[Timer]\nOnCalendar=\nOnCalendar=2099-01-01\nPersistent=false\nRandomizedDelaySec=0\n' >"$root/etc/systemd/system/$timer.timer.d/test-vm.conf"
+done
+in_root systemctl --quiet enable apt-daily.timer apt-daily-upgrade.timer
+
 # Units that slow the boot or wait for a network that is never "online" here.
-for unit in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-  apt-daily.service apt-daily-upgrade.service e2scrub_all.timer e2scrub_all.service \
+for unit in systemd-networkd-wait-online.service \
+  e2scrub_all.timer e2scrub_all.service \
   e2scrub_reap.service fstrim.timer dpkg-db-backup.timer man-db.timer; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
