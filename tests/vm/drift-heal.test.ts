@@ -128,7 +128,8 @@ describe.skipIf(testVmSkipReason !== undefined)(`drift on a real Debian host is 
 
   test("through the compiled agent: Central Command's target is scanned, a healing order fixes root login, the next scan passes", async () => {
     using dir = tempDir();
-    await sh("sed -i 's/^PermitRootLogin .*/PermitRootLogin yes/' /etc/ssh/sshd_config && systemctl reload ssh");
+    // Undo the earlier scenario's heal (its drop-in) too, so this drift is real whatever ran before.
+    await sh("rm -f /etc/ssh/sshd_config.d/00-compliance-agent.conf && sed -i 's/^PermitRootLogin .*/PermitRootLogin yes/' /etc/ssh/sshd_config && systemctl reload ssh");
     // sshd re-executes itself a moment after the reload: wait until it takes fresh logins again.
     await Bun.sleep(3_000);
     await vm!.run("true");
