@@ -174,3 +174,20 @@ describe("createLinuxScanner", () => {
     expect(privilegeFor(target("a", { username: "ops", privateKey: "k" }))).toEqual({ kind: "sudo" });
   });
 });
+
+describe("LinuxScanner.run", () => {
+  test("a stop that arrives during a cycle ends the loop instead of waiting for the next one", async () => {
+    const stop = new AbortController();
+    const slow: Executor = {
+      run: async (script, opts) => {
+        stop.abort(); // the stop lands while a host is being scanned
+        return localAs("x").run(script, opts);
+      },
+      close: async () => {},
+    };
+    const r = rig({ targets: [target("h")], checks: [check("demo.ok", "echo ok")], executorFor: () => slow });
+    const loop = r.scanner.run(stop.signal);
+    const finished = await Promise.race([loop.then(() => "stopped"), Bun.sleep(2_000).then(() => "still waiting")]);
+    expect(finished).toBe("stopped");
+  });
+});

@@ -78,10 +78,10 @@ function nonce(random: Random): string {
   return Buffer.from(random.bytes(18)).toString("base64").replace(/[^A-Za-z0-9]/g, "x");
 }
 
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length && !signal?.aborted) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
@@ -156,7 +156,7 @@ export function createLinuxScanner(o: LinuxScannerOptions): LinuxScanner {
       if (hosts.length === 0) return cycle;
       const list = checks();
       const loginFailures: string[] = [];
-      await eachLimited(hosts, o.concurrency, (t) => scanOne(t, list, cycle, loginFailures));
+      await eachLimited(hosts, o.concurrency, (t) => scanOne(t, list, cycle, loginFailures), o.signal);
       if (loginFailures.length > 0) o.log.warn("cannot log in to some targets; they are retried next cycle", { targets: loginFailures });
       o.log.info("scan cycle", { ...cycle, checks: list.length });
       return cycle;
@@ -183,6 +183,8 @@ export function createLinuxScanner(o: LinuxScannerOptions): LinuxScanner {
         await scanner.runDue();
         // Re-read the targets at least every minute: a check-in may have added one.
         const wait = Math.min(scanner.nextDueInMs(), 60_000);
+        // A stop during the cycle has already fired: listening for it now would never hear it.
+        if (signal.aborted) break;
         if (wait <= 0) continue;
         const woken = new AbortController();
         wake = () => woken.abort();

@@ -118,6 +118,8 @@ class SshExecutor implements Executor {
 
   async #connect(): Promise<Client> {
     const { Client } = await import("ssh2");
+    // close() may have run while ssh2 was loading: no attempt after that.
+    if (this.#closed) throw new TransportError("closed", `Cannot connect to "${this.#hostPort}": the executor was closed`);
     const { host, port, username, password, privateKey, knownHosts, connectTimeoutMs } = this.#opts;
     const hostPort = this.#hostPort;
     const client = new Client();

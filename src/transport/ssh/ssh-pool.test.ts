@@ -75,3 +75,25 @@ describe("createSshPool", () => {
     expect(loginKey(login("a", "hunter2-secret"))).not.toContain("hunter2");
   });
 });
+
+describe("createSshPool with real executors", () => {
+  test("close ends a connection attempt in progress at once, and later runs refuse", async () => {
+    const { createSshPool: pool } = await import("./ssh-pool.ts");
+    // A server that accepts and then says nothing: the handshake would wait for its timeout.
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    const p = pool({ knownHosts: createMemoryHostKeyStore(), maxConnections: 4, connectTimeoutMs: 20_000 });
+    const started = performance.now();
+    const running = p.executorFor({ host: "127.0.0.1", port, username: "u", password: "pw" }).run("true", { deadlineMs: 30_000 });
+    await Bun.sleep(50);
+    await p.close();
+    await expect(running).rejects.toMatchObject({ name: "TransportError", kind: "closed" });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(p.executorFor({ host: "127.0.0.1", port, username: "u", password: "pw" }).run("true", { deadlineMs: 1_000 })).rejects.toMatchObject({ kind: "closed" });
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+});

@@ -80,8 +80,15 @@ export function createSshPool({ knownHosts, maxConnections, connectTimeoutMs = 1
     },
   });
 
+  let closed = false;
   return {
     executorFor(login) {
+      if (closed) {
+        // After close, nothing new connects: a late caller gets an executor that refuses to run.
+        const refused = create({ host: login.host, port: login.port, username: login.username, knownHosts, password: "" });
+        void refused.close();
+        return refused;
+      }
       const key = loginKey(login);
       let entry = entries.get(key);
       if (entry) {
@@ -118,6 +125,7 @@ export function createSshPool({ knownHosts, maxConnections, connectTimeoutMs = 1
       return entries.size;
     },
     async close() {
+      closed = true;
       const all = [...entries.values()];
       entries.clear();
       await Promise.all(all.map((e) => e.executor.close()));
