@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { createCatalog } from "../src/catalog/catalog.ts";
+import { judgeCheck } from "../src/catalog/evaluate-check.ts";
 import { loadCatalogFiles } from "../src/catalog/load-catalog.ts";
 import { buildBatchScript, splitBatchOutput } from "../src/scan/batch-script.ts";
-import { scanHost } from "../src/scan/scan-host.ts";
 import { createLocalExecutor, createMemoryHostKeyStore, createSshExecutor } from "../src/transport/index.ts";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { ssh: { type: "string" }, key: { type: "string" }, user: { type: "string" } } });
@@ -30,10 +30,12 @@ const executor = values.ssh
 const nonce = crypto.randomUUID().replaceAll("-", "");
 const raw = await executor.run("sh -s", { deadlineMs: 120_000, stdin: buildBatchScript(checks, nonce), maxOutputBytes: 8 << 20 });
 const batch = splitBatchOutput(raw.stdout, nonce);
-const scan = await scanHost({ executor, checks, hostname: "probe", privilege: { kind: "root" }, nonce: crypto.randomUUID().replaceAll("-", ""), nowMs: Date.now() });
+const platform = batch.host.CA_PLATFORM === "nixos" ? "nixos" : "linux";
+const context = { hostname: "probe", platform, distro: batch.host.ID ?? "unknown", distroLike: (batch.host.ID_LIKE ?? "").split(/\s+/).filter(Boolean), nowMs: Date.now() } as const;
 for (const check of checks) {
   const run = batch.runs.get(check.id);
-  const verdict = scan.results.find((r) => r.check === check.id)!;
+  // The verdict from the same output that is printed, so the sample and its verdict agree.
+  const verdict = run ? judgeCheck(check, { sections: run.sections, exitCode: run.exitCode }, context) : { status: "not_applicable", actual: undefined, reason: `not run on ${platform}` };
   console.log(`# ---- ${check.id}`);
   console.log(stringify({ distro: `${batch.host.ID ?? "unknown"}-${batch.host.VERSION_ID ?? ""}`, description: "captured", exit_code: run?.exitCode ?? null, sections: run?.sections ?? {}, expect: { status: verdict.status, actual: verdict.actual, reason: verdict.reason } }));
 }

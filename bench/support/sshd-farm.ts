@@ -11,9 +11,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { accepts, freeTcpPort } from "../../tests/helpers/sshd.ts";
 import { tempDir, track, undoLater } from "./cleanup.ts";
 import { processTree, treeCpuMs, treeMemory } from "./proc.ts";
 
@@ -70,28 +70,6 @@ export interface SshdFarmOptions {
 function keygen(file: string, comment: string): void {
   const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`Cannot generate a key with ssh-keygen: ${r.stderr.trim()}`);
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("Cannot find a free port"))));
-    });
-  });
-}
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** Creates the throwaway user (shell /bin/sh, home `home`, key login only) and its sudo rights. */
@@ -165,7 +143,7 @@ async function startServer(
     })();
     const until = performance.now() + readyTimeoutMs;
     for (;;) {
-      const ready = await Promise.all(addresses.map((a) => accepts(a, port)));
+      const ready = await Promise.all(addresses.map((a) => accepts(port, a)));
       // sshd keeps going when only some of its addresses could be bound: that is a failure here.
       if (/Bind to port/.test(stderr)) break;
       if (ready.every(Boolean)) {

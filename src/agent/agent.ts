@@ -168,14 +168,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const syncHostScans = async () => {
     if (!hostScans && inventory.linux.length === 0) return;
     const scans = await ensureHostScans();
-    const logins = inventory.linux.map((t) => ({
-      host: t.hostname,
-      port: t.port,
-      username: t.username,
-      ...(t.password !== undefined ? { password: t.password } : {}),
-      ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
-    }));
-    await scans.pool.retainOnly(logins);
+    await scans.pool.retainOnly(inventory.linux.map(scans.sshLogin));
     if (directives?.triggerImmediateScan) scans.scanner.scanAllNow();
     else scans.scanner.wake();
   };

@@ -18,7 +18,7 @@ import type { HostScan } from "../scan/scan-host.ts";
 import type { AgentState } from "../store/agent-state.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
-import { createFileHostKeyStore, createSshPool, type Executor, type SshPool } from "../transport/index.ts";
+import { createFileHostKeyStore, createSshPool, type Executor, type SshLogin, type SshPool } from "../transport/index.ts";
 import { POLICY_VERSION, rulesetHash } from "./policy.ts";
 
 export interface HostScansDeps {
@@ -43,8 +43,21 @@ export interface HostScans {
   pool: SshPool;
   /** The pooled executor for a target (the heal path shares the scanner's connections). */
   executorFor(target: LinuxTarget): Executor;
+  /** The SSH login for a target, as the pool keys it. */
+  sshLogin(target: LinuxTarget): SshLogin;
   /** The scanner loop; resolves after the signal aborted and connections closed. */
   done: Promise<void>;
+}
+
+/** The SSH login for a target. */
+export function sshLogin(t: LinuxTarget): SshLogin {
+  return {
+    host: t.hostname,
+    port: t.port,
+    username: t.username,
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
+  };
 }
 
 /** This machine's name, addresses and machine id. */
@@ -87,14 +100,7 @@ export function startHostScans(d: HostScansDeps): HostScans {
     const failing = scan.results.filter((r) => r.status !== "pass" && r.status !== "not_applicable").map((r) => `${r.check}=${r.status}`);
     log.info("host scanned", { target: scan.hostname, seq: appended.seq, checks: scan.results.length, failing });
   };
-  const executorFor = (t: LinuxTarget) =>
-    pool.executorFor({
-      host: t.hostname,
-      port: t.port,
-      username: t.username,
-      ...(t.password !== undefined ? { password: t.password } : {}),
-      ...(t.privateKey !== undefined ? { privateKey: t.privateKey } : {}),
-    });
+  const executorFor = (t: LinuxTarget) => pool.executorFor(sshLogin(t));
   const scanner = createLinuxScanner({
     catalog: d.catalog ?? embeddedCatalog(),
     targets: () => d.inventory.linux,
@@ -116,5 +122,5 @@ export function startHostScans(d: HostScansDeps): HostScans {
     .run(d.signal)
     .catch((error) => log.error("scanner stopped", { error }))
     .finally(() => pool.close());
-  return { scanner, pool, executorFor, done };
+  return { scanner, pool, executorFor, sshLogin, done };
 }

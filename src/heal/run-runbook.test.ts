@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { testCheck } from "../catalog/test-support.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Check, Runbook } from "../catalog/index.ts";
@@ -12,25 +13,13 @@ import { runRunbook, variantFor } from "./run-runbook.ts";
 
 /** A check that passes when a file holds "on", and a runbook that writes it. */
 function fixture(dir: string, remediate = `printf '%s' "$1" > ${dir}/state`, rollback?: string) {
-  const check: Check = {
-    id: "demo.state.on",
-    check_type: "demo",
+  const check = testCheck("demo.state.on", `cat ${dir}/state 2>/dev/null || echo missing`, {
     title: "state is on",
-    status: "stable",
-    platforms: ["linux", "nixos"],
-    severity: "high",
-    rationale: "r",
-    remediation: "m",
-    compliance: { hipaa: ["164.312(b)"] },
-    privileged: false,
-    timeout_seconds: 5,
-    params: {},
-    probe: { shell: `cat ${dir}/state 2>/dev/null || echo missing`, parse: {} },
-    facts: {},
     verdict: [{ if: { "==": [{ var: "out" }, "on"] }, status: "pass" }, { status: "fail" }],
     expected: "on",
     actual: "{{out}}",
-  };
+  });
+
   const runbook: Runbook = {
     id: "demo.state.turn-on",
     title: "turn it on",

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Check, Runbook } from "../catalog/index.ts";
 import type { ActionOutcome, ActionPhase, CheckResult } from "../evidence/record.ts";
+import { batchNonce } from "../scan/batch-script.ts";
 import { scanHost, type HostScan } from "../scan/scan-host.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
@@ -44,10 +45,6 @@ export interface HealResult {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-function nonce(random: Random): string {
-  return Buffer.from(random.bytes(18)).toString("base64").replace(/[^A-Za-z0-9]/g, "x");
-}
-
 type Variant = Runbook["variants"][number];
 
 /** The first variant for the host's platform and distro (by `ID` or `ID_LIKE`). */
@@ -61,7 +58,7 @@ export async function runRunbook(req: HealRequest): Promise<HealResult> {
   const phases: ActionPhase[] = [];
   const detectOrVerify = async (phase: "detect" | "verify"): Promise<HostScan> => {
     const started = clock.now();
-    const scan = await scanHost({ executor: req.executor, checks: [check], hostname: req.hostname, privilege: req.privilege, nonce: nonce(req.random), nowMs: started });
+    const scan = await scanHost({ executor: req.executor, checks: [check], hostname: req.hostname, privilege: req.privilege, nonce: batchNonce(req.random), nowMs: started });
     const r = scan.results[0]!;
     phases.push({
       phase,

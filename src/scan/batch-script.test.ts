@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { testCheck } from "../catalog/test-support.ts";
 import type { Check } from "../catalog/index.ts";
 import { createLocalExecutor } from "../transport/index.ts";
 import { buildBatchScript, splitBatchOutput } from "./batch-script.ts";
@@ -6,26 +7,7 @@ import { buildBatchScript, splitBatchOutput } from "./batch-script.ts";
 const NONCE = "abcdefABCDEF0123456789";
 
 function check(id: string, shell: string, extra: Partial<Check> = {}): Check {
-  return {
-    id,
-    check_type: "demo",
-    title: id,
-    status: "stable",
-    platforms: ["linux", "nixos"],
-    severity: "low",
-    rationale: "r",
-    remediation: "m",
-    compliance: { hipaa: ["164.312(b)"] },
-    privileged: false,
-    timeout_seconds: 5,
-    params: {},
-    probe: { shell, parse: {} },
-    facts: {},
-    verdict: [{ status: "pass" }],
-    expected: "e",
-    actual: "a",
-    ...extra,
-  };
+  return testCheck(id, shell, { severity: "low", ...extra });
 }
 
 async function runBatch(checks: Check[]) {

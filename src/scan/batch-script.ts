@@ -5,6 +5,7 @@
  * @module
  */
 import type { Check } from "../catalog/index.ts";
+import type { Random } from "../time/random.ts";
 import { shellQuote } from "../transport/privilege.ts";
 
 
@@ -12,6 +13,11 @@ import { shellQuote } from "../transport/privilege.ts";
 const PROBE_PRELUDE = `section() { printf '\\n%s:section:%s\\n' "$CA_MARK" "$1"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 `;
+
+/** A fresh marker nonce for one batch: 24 letters and digits from `random`. */
+export function batchNonce(random: Random): string {
+  return Buffer.from(random.bytes(18)).toString("base64").replace(/[^A-Za-z0-9]/g, "x");
+}
 
 /** Builds the script for `checks`; `nonce` must be fresh and unguessable for each scan. */
 export function buildBatchScript(checks: readonly Check[], nonce: string): string {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { testCheck } from "../catalog/test-support.ts";
 import { createCatalog, type Check } from "../catalog/index.ts";
 import type { LinuxTarget } from "../inventory/targets.ts";
 import { createLogger } from "../log/logger.ts";
@@ -11,25 +12,12 @@ import type { HostScan } from "./scan-host.ts";
 const MIN = 60_000;
 
 function check(id: string, shell: string, checkType = "demo"): Check {
-  return {
-    id,
+  return testCheck(id, shell, {
     check_type: checkType,
-    title: id,
-    status: "stable",
-    platforms: ["linux", "nixos"],
-    severity: "high",
-    rationale: "r",
-    remediation: "m",
-    compliance: { hipaa: ["164.312(b)"] },
-    privileged: false,
-    timeout_seconds: 5,
-    params: {},
-    probe: { shell, parse: {} },
-    facts: {},
     verdict: [{ if: { "==": [{ var: "out" }, "ok"] }, status: "pass" }, { status: "fail" }],
     expected: "ok",
     actual: "{{out}}",
-  };
+  });
 }
 
 const target = (hostname: string, extra: Partial<LinuxTarget> = {}): LinuxTarget => ({ hostname, port: 22, username: "root", ...extra });

@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
 import type { Executor } from "../transport/index.ts";
+import { batchNonce } from "./batch-script.ts";
 import { scanHost, type HostScan, type Privilege } from "./scan-host.ts";
 
 /** How the appliance recognises itself among the targets. */
@@ -73,11 +74,6 @@ export function privilegeFor(target: LinuxTarget): Privilege {
   return password === undefined ? { kind: "sudo" } : { kind: "sudo", password };
 }
 
-/** Letters and digits from random bytes, for the batch markers. */
-function nonce(random: Random): string {
-  return Buffer.from(random.bytes(18)).toString("base64").replace(/[^A-Za-z0-9]/g, "x");
-}
-
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -115,7 +111,7 @@ export function createLinuxScanner(o: LinuxScannerOptions): LinuxScanner {
         checks: list,
         hostname: target.hostname,
         privilege: privilegeFor(target),
-        nonce: nonce(o.random),
+        nonce: batchNonce(o.random),
         nowMs: startedAt,
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
       });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { testCheck } from "../catalog/test-support.ts";
 import type { Check } from "../catalog/index.ts";
 import { createSshExecutor, createMemoryHostKeyStore, type Executor } from "../transport/index.ts";
 import { createThrowawayUser, generateKeyPair, sshdSkipReason, startSshd, type SshServer, type SudoRights } from "../../tests/helpers/sshd.ts";
@@ -9,25 +10,13 @@ const suffix = skip ? ` (${sshdSkipReason})` : "";
 const NONCE = "n0nce0123456789abcdef";
 
 function check(id: string, shell: string, privileged: boolean): Check {
-  return {
-    id,
-    check_type: "demo",
-    title: id,
-    status: "stable",
-    platforms: ["linux", "nixos"],
-    severity: "high",
-    rationale: "r",
-    remediation: "m",
-    compliance: { hipaa: ["164.312(b)"] },
+  return testCheck(id, shell, {
     privileged,
-    timeout_seconds: 5,
-    params: {},
     probe: { shell, parse: { out: { kind: "integer" } } },
-    facts: {},
     verdict: [{ if: { "==": [{ var: "out" }, 0] }, status: "pass" }, { status: "fail" }],
     expected: "uid 0",
     actual: "uid {{out}}",
-  };
+  });
 }
 
 const CHECKS = [check("demo.as-root", "id -u", true), check("demo.anyone", "echo 0", false)];

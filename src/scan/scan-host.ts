@@ -4,7 +4,7 @@
  * never `pass`; a probe that timed out or whose output was cut gives `error`.
  * @module
  */
-import { judgeCheck, type Check, type Platform } from "../catalog/index.ts";
+import { judgeCheck, MAX_KEPT_OUTPUT, type Check, type Platform } from "../catalog/index.ts";
 import type { CheckResult } from "../evidence/record.ts";
 import { privilegedInvocation, TransportError, type Executor, type Privilege } from "../transport/index.ts";
 import { buildBatchScript, splitBatchOutput, type BatchOutput } from "./batch-script.ts";
@@ -70,7 +70,7 @@ function judgeBatch(batch: BatchOutput, opts: ScanHostOptions, elevated: boolean
     if (!run) {
       return { ...base, status: "error", reason: truncated ? "the scan's output passed its size limit before this check ran" : "the scan ended before this check ran (deadline)" };
     }
-    const raw = Object.values(run.sections).join("\n").slice(0, 4096);
+    const raw = Object.values(run.sections).join("\n").slice(0, MAX_KEPT_OUTPUT);
     if (!run.complete) return { ...base, status: "error", reason: truncated ? "the check's output was cut at the scan's size limit" : "the check did not finish before the scan's deadline", output: raw };
     if (run.exitCode === 124 || run.exitCode === 137) {
       return { ...base, status: "error", reason: `the probe ran past its ${check.timeout_seconds} s timeout and was killed`, output: raw };

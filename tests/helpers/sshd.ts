@@ -200,7 +200,8 @@ export function pidsWithMarker(marker: string): number[] {
   return found;
 }
 
-function accepts(port: number, host = "127.0.0.1"): Promise<boolean> {
+/** Whether something accepts TCP connections on `host:port`. */
+export function accepts(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.once("connect", () => {
@@ -211,7 +212,8 @@ function accepts(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
-function freeTcpPort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
